@@ -1,0 +1,526 @@
+package alfacrmtest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ecademy/leadkit/internal/redact"
+)
+
+// DefaultPageSizeCap is the largest page the fake returns unless
+// WithPageSizeCap says otherwise; larger pageSize values are clamped to it.
+const DefaultPageSizeCap = 50
+
+// DefaultTokenTTL is the documented AlfaCRM token lifetime.
+const DefaultTokenTTL = 15 * time.Minute
+
+// DefaultBranchID is the id of the branch every server starts with.
+const DefaultBranchID = 1
+
+// maxRecords bounds the request log of a long-running sandbox.
+const maxRecords = 10000
+
+// maxRequestBody caps what the fake reads from one request.
+const maxRequestBody = 8 << 20
+
+// Server is a fake AlfaCRM v2api server listening on a loopback address.
+// It is safe for concurrent use; every method may be called while requests
+// are being served.
+type Server struct {
+	// URL is the base URL, of the form http://127.0.0.1:port, with no
+	// trailing slash; use it as the client's base URL.
+	URL string
+	// Email is the login e-mail the fake accepts.
+	Email string
+	// APIKey is the (obviously fake) API key the fake accepts.
+	APIKey string
+	// BranchID is the id of the branch the seeding helpers use by default.
+	BranchID int
+
+	cfg      config
+	listener net.Listener
+	httpSrv  *http.Server
+	served   chan struct{} // closed when Serve returns
+	done     chan struct{} // closed by Close; cancels latency and delays
+	closeMu  sync.Mutex
+	closed   bool
+	inflight sync.WaitGroup
+
+	mu        sync.Mutex
+	st        *store
+	tokens    map[string]time.Time // token → expiry
+	logins    int
+	requests  int
+	records   []*Request
+	rules     []*rule
+	chaos     *chaosState
+	red       *redact.Redactor
+	transport []*http.Transport // handed out by HTTPClient, closed by Close
+}
+
+// Option configures a Server.
+type Option func(*config)
+
+type config struct {
+	addr          string
+	latency       time.Duration
+	pageCap       int
+	fixedPage     int
+	clampPages    bool
+	partialUpdate bool
+	tokenTTL      time.Duration
+	clock         func() time.Time
+	loc           *time.Location
+	email, apiKey string
+	loginStatus   int
+	demo          bool
+	demoRef       time.Time
+	demoSeed      int64
+	chaos         *Chaos
+}
+
+// WithAddr listens on addr, which must be a loopback address such as
+// "127.0.0.1:8081" or "localhost:8081" (an empty host means 127.0.0.1).
+// The default is 127.0.0.1 on a free port. NewServer panics on any other
+// host.
+func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
+
+// WithLatency delays every response by d, for benchmarks and timeouts.
+func WithLatency(d time.Duration) Option { return func(c *config) { c.latency = d } }
+
+// WithPageSizeCap sets the largest page the server returns (default 50).
+// A pageSize in the body (or per-page in the query) above the cap is clamped
+// to it; a request without one gets the cap.
+func WithPageSizeCap(n int) Option { return func(c *config) { c.pageCap = n } }
+
+// WithFixedPageSize makes every list return pages of exactly n items (the
+// last page fewer), ignoring pageSize and per-page entirely, as the 2021
+// capture of an instance with 20-item pages suggests some instances do.
+func WithFixedPageSize(n int) Option { return func(c *config) { c.fixedPage = n } }
+
+// WithClampedPages makes a page number past the end return the last page
+// again (and echo that page's number), as Yii2's Pagination does when
+// validatePage is on. A client that waits for an empty page then loops; one
+// that stops when it has total items does not. By default a page past the
+// end is empty.
+func WithClampedPages() Option { return func(c *config) { c.clampPages = true } }
+
+// WithPartialUpdates makes customer/update change only the fields sent.
+// By default an update overwrites every writable field of the card with what
+// was sent (omitted fields become empty), which is what practitioners report
+// of the real API, so a client must read, modify and write the whole card.
+func WithPartialUpdates() Option { return func(c *config) { c.partialUpdate = true } }
+
+// WithTokenTTL sets how long a token stays valid after login (default 15
+// minutes). Use does not extend it.
+func WithTokenTTL(d time.Duration) Option { return func(c *config) { c.tokenTTL = d } }
+
+// WithClock replaces time.Now for token expiry and for the creation time of
+// records created through the API.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.clock = now } }
+
+// WithTimezone sets the school's time zone: every date the server writes or
+// reads is wall-clock time in loc. The default is Moscow time (a fixed UTC+3).
+func WithTimezone(loc *time.Location) Option { return func(c *config) { c.loc = loc } }
+
+// WithCredentials replaces the generated login e-mail and API key, for a
+// sandbox whose credentials must stay the same across restarts.
+func WithCredentials(email, apiKey string) Option {
+	return func(c *config) { c.email, c.apiKey = email, apiKey }
+}
+
+// WithLoginFailureStatus sets the status of a login with wrong credentials:
+// 403 (default, as aioalfacrm expects) or 401 (as another client's mocks do).
+func WithLoginFailureStatus(status int) Option { return func(c *config) { c.loginStatus = status } }
+
+// WithDemoData seeds the demo school of internal/demo, built around ref
+// (the "now" of the data set): over 1,500 customers, their payments and
+// lessons, and the dictionaries they refer to.
+func WithDemoData(ref time.Time) Option {
+	return func(c *config) { c.demo, c.demoRef = true, ref }
+}
+
+// WithDemoSeed changes the seed of the demo data (default 1); it has no
+// effect without WithDemoData.
+func WithDemoSeed(seed int64) Option { return func(c *config) { c.demoSeed = seed } }
+
+// WithChaos starts the server in chaos mode; see SetChaos.
+func WithChaos(ch Chaos) Option { return func(c *config) { c.chaos = &ch } }
+
+// NewServer starts a fake AlfaCRM server on a loopback address. It panics if
+// it cannot listen or an option is invalid, as httptest.NewServer does; call
+// Close when done.
+func NewServer(opts ...Option) *Server {
+	cfg := config{
+		pageCap:     DefaultPageSizeCap,
+		tokenTTL:    DefaultTokenTTL,
+		clock:       time.Now,
+		loc:         time.FixedZone("MSK", 3*60*60),
+		loginStatus: http.StatusForbidden,
+		demoSeed:    1,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.pageCap <= 0 {
+		panic("alfacrmtest: WithPageSizeCap needs a positive size")
+	}
+	if cfg.fixedPage < 0 {
+		panic("alfacrmtest: WithFixedPageSize needs a positive size")
+	}
+	if cfg.tokenTTL <= 0 {
+		panic("alfacrmtest: WithTokenTTL needs a positive duration")
+	}
+	if cfg.clock == nil || cfg.loc == nil {
+		panic("alfacrmtest: nil clock or time zone")
+	}
+	if cfg.loginStatus != http.StatusForbidden && cfg.loginStatus != http.StatusUnauthorized {
+		panic("alfacrmtest: WithLoginFailureStatus takes 401 or 403")
+	}
+	if cfg.email == "" {
+		cfg.email = "api-user@example.com"
+	}
+	if cfg.apiKey == "" {
+		cfg.apiKey = "fake-alfacrm-api-key-" + randomHex(12)
+	}
+
+	addr, err := loopbackAddr(cfg.addr)
+	if err != nil {
+		panic(err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil && cfg.addr == "" {
+		ln, err = net.Listen("tcp6", "[::1]:0")
+	}
+	if err != nil {
+		panic(fmt.Sprintf("alfacrmtest: failed to listen on %s: %v", addr, err))
+	}
+
+	s := &Server{
+		URL:      "http://" + ln.Addr().String(),
+		Email:    cfg.email,
+		APIKey:   cfg.apiKey,
+		BranchID: DefaultBranchID,
+		cfg:      cfg,
+		listener: ln,
+		served:   make(chan struct{}),
+		done:     make(chan struct{}),
+		st:       newStore(cfg.loc),
+		tokens:   map[string]time.Time{},
+		red:      redact.New(cfg.apiKey),
+	}
+	s.st.addDict(kindBranch, DefaultBranchID, "Main branch")
+	if cfg.demo {
+		if err := s.loadDemo(cfg.demoRef, cfg.demoSeed); err != nil {
+			ln.Close()
+			panic(err)
+		}
+	}
+	if cfg.chaos != nil {
+		s.SetChaos(*cfg.chaos)
+	}
+	s.httpSrv = &http.Server{
+		Handler:           http.HandlerFunc(s.serveHTTP),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          nil,
+	}
+	go func() {
+		defer close(s.served)
+		_ = s.httpSrv.Serve(ln)
+	}()
+	return s
+}
+
+func loopbackAddr(addr string) (string, error) {
+	if addr == "" {
+		return "127.0.0.1:0", nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("alfacrmtest: bad listen address %q: %v", addr, err)
+	}
+	switch {
+	case host == "":
+		host = "127.0.0.1"
+	case host == "localhost":
+	default:
+		ip := net.ParseIP(host)
+		if ip == nil || !ip.IsLoopback() {
+			return "", fmt.Errorf("alfacrmtest: listen address %q is not a loopback address", addr)
+		}
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// Close shuts the server down, waits for in-flight requests to end (pending
+// latencies and fault delays are cut short) and closes idle connections of
+// the clients it handed out. It is safe to call more than once.
+func (s *Server) Close() {
+	s.closeMu.Lock()
+	if s.closed {
+		s.closeMu.Unlock()
+		return
+	}
+	s.closed = true
+	close(s.done)
+	s.closeMu.Unlock()
+
+	_ = s.httpSrv.Close()
+	<-s.served
+	s.inflight.Wait()
+	s.mu.Lock()
+	ts := s.transport
+	s.transport = nil
+	s.mu.Unlock()
+	for _, t := range ts {
+		t.CloseIdleConnections()
+	}
+}
+
+// HTTPClient returns a plain *http.Client for raw calls to the server; Close
+// closes its idle connections.
+func (s *Server) HTTPClient() *http.Client {
+	t := &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     30 * time.Second,
+	}
+	s.mu.Lock()
+	s.transport = append(s.transport, t)
+	s.mu.Unlock()
+	return &http.Client{Transport: t}
+}
+
+// BaseURL returns URL; it exists so the server satisfies small interfaces
+// that ask for a base URL.
+func (s *Server) BaseURL() string { return s.URL }
+
+// LoginCount returns the number of successful logins (tokens issued).
+func (s *Server) LoginCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logins
+}
+
+// RequestCount returns the number of requests received, logins and faulted
+// requests included.
+func (s *Server) RequestCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
+}
+
+// ExpireTokens invalidates every token issued so far, as if the token
+// lifetime had passed: the next call with any of them gets a 401.
+func (s *Server) ExpireTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.tokens)
+}
+
+// now returns the server clock.
+func (s *Server) now() time.Time { return s.cfg.clock() }
+
+// wait sleeps for d unless the server closes or ctx ends first.
+func (s *Server) wait(r *http.Request, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.done:
+	case <-r.Context().Done():
+	}
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	s.closeMu.Lock()
+	if s.closed {
+		s.closeMu.Unlock()
+		panic(http.ErrAbortHandler)
+	}
+	s.inflight.Add(1)
+	s.closeMu.Unlock()
+	defer s.inflight.Done()
+
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	tooBig := len(body) > maxRequestBody
+
+	s.mu.Lock()
+	s.requests++
+	rec := s.record(r, body)
+	if len(s.records) >= maxRecords {
+		s.records = slices.Delete(s.records, 0, len(s.records)-maxRecords+1)
+	}
+	s.records = append(s.records, rec)
+	f := s.takeFault(r.URL.Path)
+	s.mu.Unlock()
+
+	s.wait(r, s.cfg.latency)
+
+	status := 0
+	defer func() {
+		s.mu.Lock()
+		rec.Status = status
+		s.mu.Unlock()
+	}()
+	if tooBig {
+		status = writeResponse(w, yiiError(http.StatusRequestEntityTooLarge, "Request body is too large."))
+		return
+	}
+	if f != nil {
+		s.applyFault(w, r, body, *f, &status)
+		return
+	}
+	status = writeResponse(w, s.route(r, body))
+}
+
+// response is a complete reply before it is written.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func writeResponse(w http.ResponseWriter, resp response) int {
+	h := w.Header()
+	for k, v := range resp.header {
+		h[k] = v
+	}
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json; charset=UTF-8")
+	}
+	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	w.WriteHeader(resp.status)
+	_, _ = w.Write(resp.body)
+	return resp.status
+}
+
+// route handles one request as the real API would (faults aside).
+func (s *Server) route(r *http.Request, body []byte) response {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/v2api/")
+	if !ok {
+		return yiiError(http.StatusNotFound, "Page not found.")
+	}
+	parts := strings.Split(strings.Trim(rest, "/"), "/")
+	if len(parts) == 2 && parts[0] == "auth" && parts[1] == "login" {
+		if r.Method != http.MethodPost {
+			return methodNotAllowed()
+		}
+		return s.login(body)
+	}
+
+	var branch int
+	var model, action string
+	switch len(parts) {
+	case 2: // /v2api/{model}/{action}: the global form (branch/index) or the default branch
+		model, action = parts[0], parts[1]
+		branch = s.BranchID
+		if model == "branch" {
+			branch = 0
+		}
+	case 3:
+		b, err := strconv.Atoi(parts[0])
+		if err != nil || b < 0 {
+			return yiiError(http.StatusNotFound, "Page not found.")
+		}
+		branch, model, action = b, parts[1], parts[2]
+	default:
+		return yiiError(http.StatusNotFound, "Page not found.")
+	}
+	h, ok := s.handler(model, action)
+	if !ok {
+		return yiiError(http.StatusNotFound, "Page not found.")
+	}
+	if r.Method != http.MethodPost {
+		return methodNotAllowed()
+	}
+	if !s.authorized(r) {
+		return unauthorized()
+	}
+	if model != "branch" && !s.st.branchExists(branch) {
+		return yiiError(http.StatusNotFound, fmt.Sprintf("Branch not found: %d", branch))
+	}
+	params, err := parseBody(body)
+	if err != nil {
+		return yiiError(http.StatusBadRequest, "Invalid JSON data in request body: Syntax error.")
+	}
+	return h(call{branch: branch, query: r.URL.Query(), params: params, raw: body})
+}
+
+func methodNotAllowed() response {
+	resp := yiiError(http.StatusMethodNotAllowed, "Method Not Allowed. This URL can only handle the following request methods: POST.")
+	resp.header = http.Header{"Allow": {"POST"}}
+	return resp
+}
+
+func unauthorized() response {
+	return yiiError(http.StatusUnauthorized, "Your request was made with invalid credentials.")
+}
+
+// authorized reports whether r carries a live token, dropping it if expired.
+func (s *Server) authorized(r *http.Request) bool {
+	tok := r.Header.Get("X-ALFACRM-TOKEN")
+	if tok == "" {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	exp, ok := s.tokens[tok]
+	if !ok {
+		return false
+	}
+	if !s.now().Before(exp) {
+		delete(s.tokens, tok)
+		return false
+	}
+	return true
+}
+
+// expireToken invalidates the token r carries, if any.
+func (s *Server) expireToken(r *http.Request) {
+	tok := r.Header.Get("X-ALFACRM-TOKEN")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.tokens, tok)
+}
+
+func (s *Server) login(body []byte) response {
+	email, key, ok := parseLogin(body)
+	if !ok || !strings.EqualFold(strings.TrimSpace(email), s.Email) || key != s.APIKey {
+		if s.cfg.loginStatus == http.StatusUnauthorized {
+			return yiiError(http.StatusUnauthorized, "Your request was made with invalid credentials.")
+		}
+		return yiiError(http.StatusForbidden, "Access denied")
+	}
+	tok := "fake-alfacrm-token-" + randomHex(16)
+	s.mu.Lock()
+	s.tokens[tok] = s.now().Add(s.cfg.tokenTTL)
+	s.logins++
+	s.red.Add(tok)
+	s.mu.Unlock()
+	return jsonResponse(http.StatusOK, map[string]string{"token": tok})
+}
