@@ -52,15 +52,35 @@ func IsSecretHeader(name string) bool {
 	return false
 }
 
+// textParams are the secret keys scrubbed in free text. "code" is left out:
+// "error_code=190" and "code":100 are everywhere in API errors; a "code"
+// parameter is still masked in URLs (URL) and log attributes (Handler).
+// "token" also covers every "*_token" name.
+const textParams = `access_token|appsecret_proof|appsecret_time_proof|client_secret|fb_exchange_token|input_token|api_key|token|password`
+
 // paramRE matches key=value pairs of secret parameters in free text: query
 // strings, form bodies and URLs embedded in messages.
-var paramRE = regexp.MustCompile(`(?i)((?:access_token|appsecret_proof|client_secret|fb_exchange_token|input_token|api_key|token|password)=)[^&\s"'<>]*`)
+var paramRE = regexp.MustCompile(`(?i)((?:` + textParams + `)=)[^&\s"'<>]*`)
 
 // jsonRE matches "key":"value" pairs of secret JSON keys.
-var jsonRE = regexp.MustCompile(`(?i)("(?:access_token|appsecret_proof|client_secret|fb_exchange_token|input_token|api_key|token|password)"\s*:\s*")[^"]*`)
+var jsonRE = regexp.MustCompile(`(?i)("(?:` + textParams + `)"\s*:\s*")[^"]*`)
 
 // bearerRE matches credentials after an auth scheme.
-var bearerRE = regexp.MustCompile(`(?i)\b(Bearer|OAuth)\s+[A-Za-z0-9._~+/=|-]+`)
+var bearerRE = regexp.MustCompile(`(?i)\b(Bearer|OAuth)\s+([A-Za-z0-9._~+/=|-]+)`)
+
+// plainWordRE matches a short plain word, which after "OAuth" or "Bearer" is
+// prose ("Invalid OAuth access token."), not a credential.
+var plainWordRE = regexp.MustCompile(`^[A-Za-z]{1,19}$`)
+
+func scrubBearer(s string) string {
+	return bearerRE.ReplaceAllStringFunc(s, func(m string) string {
+		sub := bearerRE.FindStringSubmatch(m)
+		if plainWordRE.MatchString(sub[2]) {
+			return m
+		}
+		return sub[1] + " " + Mask
+	})
+}
 
 // Redactor scrubs known secret parameters and registered secret values.
 // The zero value is usable; a Redactor is safe for concurrent use.
@@ -76,8 +96,9 @@ func New(secrets ...string) *Redactor {
 	return r
 }
 
-// Add registers secret values (tokens, keys, proofs). Values shorter than six
-// characters are ignored: they cannot be scrubbed without mangling text.
+// Add registers secret values (tokens, keys, proofs), together with their
+// query- and path-escaped forms. Values shorter than six characters are
+// ignored: they cannot be scrubbed without mangling text.
 func (r *Redactor) Add(secrets ...string) {
 	if r == nil {
 		return
@@ -88,21 +109,20 @@ func (r *Redactor) Add(secrets ...string) {
 		if len(s) < minSecretLen {
 			continue
 		}
-		dup := false
-		for _, have := range r.secrets {
-			if have == s {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			r.secrets = append(r.secrets, s)
-			if esc := url.QueryEscape(s); esc != s {
-				r.secrets = append(r.secrets, esc)
-			}
+		r.addLocked(s)
+		r.addLocked(url.QueryEscape(s))
+		r.addLocked(url.PathEscape(s))
+	}
+	sort.SliceStable(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+}
+
+func (r *Redactor) addLocked(s string) {
+	for _, have := range r.secrets {
+		if have == s {
+			return
 		}
 	}
-	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+	r.secrets = append(r.secrets, s)
 }
 
 // String returns s with secret parameters, credentials after Bearer/OAuth and
@@ -122,7 +142,7 @@ func (r *Redactor) String(s string) string {
 	}
 	s = paramRE.ReplaceAllString(s, "${1}"+Mask)
 	s = jsonRE.ReplaceAllString(s, "${1}"+Mask)
-	s = bearerRE.ReplaceAllString(s, "${1} "+Mask)
+	s = scrubBearer(s)
 	return s
 }
 
@@ -141,7 +161,8 @@ func (r *Redactor) URL(u *url.URL) string {
 				q[k] = []string{Mask}
 			}
 		}
-		c.RawQuery = q.Encode()
+		// Keep the mask readable instead of "%5BREDACTED%5D".
+		c.RawQuery = strings.ReplaceAll(q.Encode(), url.QueryEscape(Mask), Mask)
 	}
 	return r.String(c.String())
 }

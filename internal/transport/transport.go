@@ -165,13 +165,15 @@ type Config struct {
 	UserAgent string
 	// MaxBodyBytes caps a response body; 0 means 64 MiB.
 	MaxBodyBytes int64
-	// ValidateJSON retries idempotent calls whose 2xx body is not valid JSON
-	// (a proxy's HTML page, a truncated body).
+	// ValidateJSON retries idempotent calls whose 2xx body (204 aside) is not
+	// valid JSON (a proxy's HTML page, a truncated or empty body).
 	ValidateJSON bool
 	// BeforeAttempt runs before every attempt, before the limiter; it may wait
-	// (a usage gate) and must honour ctx.
+	// (a usage gate) and must honour ctx. An error from it, or from the
+	// limiter, ends the call without further attempts.
 	BeforeAttempt func(ctx context.Context) error
-	// AfterAttempt observes every response's headers (usage tracking).
+	// AfterAttempt observes every response's headers (usage tracking), also
+	// of responses whose body then fails to arrive.
 	AfterAttempt func(h http.Header, status int)
 }
 
@@ -252,6 +254,7 @@ type AttemptsError struct {
 	Err      error
 }
 
+// Error returns the last attempt's error and, after retries, their number.
 func (e *AttemptsError) Error() string {
 	if e.Attempts <= 1 {
 		return e.Err.Error()
@@ -296,6 +299,9 @@ func (t *Transport) Do(ctx context.Context, r Request) (*Response, error) {
 		}
 		hresp, err := t.rc.Do(hreq)
 		if err != nil {
+			// Redact before wrapping: fmt.Errorf formats its message now, and
+			// an unwrapped *AttemptsError must not expose the URL either.
+			err = t.red.Err(err)
 			if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 				err = fmt.Errorf("%w: %w", ctxErr, err)
 			}
@@ -348,12 +354,14 @@ func (a *attemptRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	st.wrote.Store(false)
 	if t.cfg.BeforeAttempt != nil {
 		if err := t.cfg.BeforeAttempt(ctx); err != nil {
-			return nil, err
+			closeBody(req)
+			return nil, &gateError{err}
 		}
 	}
 	if t.cfg.Limiter != nil {
 		if err := t.cfg.Limiter.Wait(ctx); err != nil {
-			return nil, err
+			closeBody(req)
+			return nil, &gateError{err}
 		}
 	}
 	actx, cancel := context.WithTimeout(ctx, t.policy.AttemptTimeout)
@@ -364,15 +372,16 @@ func (a *attemptRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := t.cfg.Base.RoundTrip(req.WithContext(actx))
 	if err == nil {
+		if t.cfg.AfterAttempt != nil {
+			// Usage headers count even when the body then fails to arrive.
+			t.cfg.AfterAttempt(resp.Header, resp.StatusCode)
+		}
 		var b []byte
-		b, err = readCapped(resp.Body, t.cfg.MaxBodyBytes)
+		b, err = readCapped(resp.Body, t.cfg.MaxBodyBytes, resp.ContentLength)
 		resp.Body.Close()
 		if err == nil {
 			resp.Body = bufBody{bytes.NewReader(b), b}
 			resp.ContentLength = int64(len(b))
-			if t.cfg.AfterAttempt != nil {
-				t.cfg.AfterAttempt(resp.Header, resp.StatusCode)
-			}
 		} else {
 			st.wrote.Store(true) // a response arrived: the request certainly left
 			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
@@ -387,8 +396,33 @@ func (a *attemptRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-func readCapped(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+// gateError is a failure of the usage gate or the rate limiter: the request
+// never left, and another attempt would meet the same gate, so it ends the call.
+type gateError struct{ err error }
+
+func (e *gateError) Error() string { return e.err.Error() }
+func (e *gateError) Unwrap() error { return e.err }
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// maxPrealloc bounds the buffer allocated up front from a Content-Length
+// header, which a broken server may overstate.
+const maxPrealloc = 1 << 20
+
+// readCapped reads at most limit bytes; size is the announced length (-1 if
+// unknown), used only to size the buffer.
+func readCapped(r io.Reader, limit, size int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if size >= 0 {
+		// bytes.Buffer.ReadFrom wants bytes.MinRead of room before each read.
+		buf.Grow(int(min(size, limit, maxPrealloc)) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	b := buf.Bytes()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
@@ -439,7 +473,8 @@ func (t *Transport) checkRetry(ctx context.Context, hresp *http.Response, err er
 		st = &callState{}
 	}
 	if err != nil {
-		if errors.Is(err, ErrBodyTooLarge) {
+		var ge *gateError
+		if errors.Is(err, ErrBodyTooLarge) || errors.As(err, &ge) {
 			return false, err
 		}
 		if st.idempotent || neverSent(err, st) {
@@ -452,7 +487,8 @@ func (t *Transport) checkRetry(ctx context.Context, hresp *http.Response, err er
 	if !st.idempotent && resp.StatusCode != http.StatusTooManyRequests {
 		return false, nil
 	}
-	if !v.Retry && st.idempotent && t.cfg.ValidateJSON && resp.StatusCode/100 == 2 && !json.Valid(resp.Body) {
+	if !v.Retry && st.idempotent && t.cfg.ValidateJSON && resp.StatusCode/100 == 2 &&
+		resp.StatusCode != http.StatusNoContent && !json.Valid(resp.Body) {
 		v.Retry = true
 	}
 	if !v.Retry {
@@ -557,11 +593,19 @@ func (t *Transport) Snippet(body []byte, n int) string {
 
 // Snippet returns a short, single-line excerpt of a body (not redacted).
 func Snippet(body []byte, n int) string {
+	n = max(n, 0)
 	cut := false
 	if len(body) > n {
 		body = body[:n]
-		for len(body) > 0 && !utf8.Valid(body) {
-			body = body[:len(body)-1]
+		// Drop a rune cut in half at the end (only there: invalid bytes
+		// earlier in the body must not erase the whole excerpt).
+		for k := 1; k <= utf8.UTFMax && k <= len(body); k++ {
+			if utf8.RuneStart(body[len(body)-k]) {
+				if !utf8.FullRune(body[len(body)-k:]) {
+					body = body[:len(body)-k]
+				}
+				break
+			}
 		}
 		cut = true
 	}
