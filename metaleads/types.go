@@ -1,6 +1,9 @@
 package metaleads
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Field is one answered question of a lead (Graph "field_data" item).
 // Graph always returns Values as a list of strings, even for single answers.
@@ -33,6 +36,11 @@ type Lead struct {
 	RetailerItemID    string               `json:"retailer_item_id,omitzero"`
 	Fields            []Field              `json:"field_data,omitzero"`
 	DisclaimerAnswers []DisclaimerResponse `json:"custom_disclaimer_responses,omitzero"`
+	// Extra holds the raw JSON of fields requested through
+	// LeadsOptions.Fields (or the fields argument of Lead and LeadsByID)
+	// that have no field of their own here, keyed by Graph field name; nil
+	// when none were requested.
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // Value returns the first value of the named field and whether the field was present.
@@ -75,4 +83,8 @@ type Form struct {
 	OrganicLeadsCount int        `json:"organic_leads_count"`
 	CreatedTime       time.Time  `json:"created_time"`
 	Questions         []Question `json:"questions,omitzero"`
+	// Extra holds the raw JSON of fields requested through
+	// FormsOptions.Fields (or the fields argument of Form) that have no field
+	// of their own here; nil when none were requested.
+	Extra map[string]json.RawMessage `json:"-"`
 }
