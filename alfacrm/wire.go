@@ -230,7 +230,7 @@ func parseMoney(b []byte) (decimal.Decimal, error) {
 	if err != nil {
 		return decimal.Decimal{}, errWire("an amount")
 	}
-	if e := d.Exponent(); e > 18 || e < -18 {
+	if e := d.Exponent(); e > 18 || e < -18 || d.NumDigits() > 40 {
 		return decimal.Decimal{}, errWire("an amount in range")
 	}
 	return d, nil
