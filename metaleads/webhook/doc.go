@@ -1,6 +1,7 @@
 // Package webhook receives Meta Lead Ads webhooks ("leadgen" changes of a
-// Page subscription), acknowledges them fast and processes each new lead
-// exactly once per DedupStore.
+// Page subscription), acknowledges them fast, and hands each new lead to the
+// service's code once, de-duplicating redeliveries through a DedupStore (see
+// "What is guaranteed" for the limits).
 //
 // # Receiving
 //
@@ -35,7 +36,9 @@
 // returned nil. Failed fetches and Handle calls are retried with exponential
 // backoff (Config.Retry); once the attempts are exhausted, or for an error
 // wrapped with Permanent, the claim is released, the lead is NOT marked done,
-// and the event is reported to Config.OnError.
+// and the event is reported to Config.OnError. A panic in Handle or in the
+// Fetcher is recovered and treated as a permanent error. A worker handles the
+// events of its batch one after the other; more workers give more parallelism.
 //
 // # What is guaranteed
 //

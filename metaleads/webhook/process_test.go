@@ -241,3 +241,25 @@ func TestStoreErrorsRetriedThenReported(t *testing.T) {
 		assert.Equal(t, StageDone, pe.Stage)
 	})
 }
+
+func TestPanicInHandleCostsOneEvent(t *testing.T) {
+	s := newSink()
+	cfg := baseConfig(s)
+	cfg.Workers = 1
+	cfg.Handle = func(ctx context.Context, e Event, lead metaleads.Lead) error {
+		if e.LeadID == "2501" {
+			panic("nil map in the CRM mapping")
+		}
+		return s.handle(ctx, e, lead)
+	}
+	h := newHandler(t, cfg)
+	require.Equal(t, http.StatusOK, post(h, leads("2501", "2502")).Code)
+	shutdown(t, h)
+	_, handled, errs := s.snapshot()
+	assert.Equal(t, map[string]int{"2502": 1}, handled, "the worker survived")
+	require.Len(t, errs, 1)
+	var pe *ProcessError
+	require.ErrorAs(t, errs[0], &pe)
+	assert.Equal(t, ProcessError{LeadID: "2501", Stage: StageHandle, Attempts: 1, Err: pe.Err}, *pe, "not retried")
+	assert.ErrorContains(t, pe, "Handle panicked: nil map in the CRM mapping")
+}

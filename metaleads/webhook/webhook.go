@@ -102,8 +102,9 @@ type Config struct {
 	Fields []string
 	// Handle is called once per new lead with its event and the fetched lead,
 	// from one of the worker goroutines. A nil error marks the lead done; an
-	// error is retried per Retry unless wrapped with Permanent. It must honour
-	// ctx, which is cancelled when Shutdown's deadline passes.
+	// error is retried per Retry unless wrapped with Permanent; a panic is
+	// recovered and counts as a permanent error. It must honour ctx, which is
+	// cancelled when Shutdown's deadline passes.
 	Handle func(ctx context.Context, e Event, lead metaleads.Lead) error
 	// OnError, if set, is told about every acknowledged event the Handler gave
 	// up on (err is a *ProcessError): retries exhausted, a permanent error, or
@@ -117,7 +118,8 @@ type Config struct {
 	// (Meta redelivers for up to 36h).
 	DedupTTL time.Duration
 	// ClaimLease is how long a claim protects a lead being processed; default
-	// 15m. It must exceed the time one event can take, retries included.
+	// 15m. It must exceed the time one event can take, retries included (with
+	// a BatchFetcher: a whole batch, whose leads are claimed together).
 	ClaimLease time.Duration
 
 	// Queue buffers acknowledged events; nil means a MemoryQueue of

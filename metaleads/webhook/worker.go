@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -22,12 +23,12 @@ func (h *Handler) worker() {
 	for {
 		evs, err := h.queue.Dequeue(h.ctx, h.batchSize)
 		switch {
-		case err == nil:
+		case err == nil && len(evs) > 0:
 			failures = 0
 			h.process(evs)
 		case errors.Is(err, ErrClosed) || h.ctx.Err() != nil:
 			return
-		default: // a durable queue's transient error
+		default: // a durable queue's transient error (or an empty answer)
 			h.logf(h.ctx, slog.LevelWarn, "webhook queue dequeue failed", "error", err, "attempt", failures+1)
 			if !h.sleep(transport.Exponential(h.retry.MinWait, h.retry.MaxWait, failures)) {
 				return
@@ -37,27 +38,22 @@ func (h *Handler) worker() {
 	}
 }
 
-// process claims the new leads of one batch, reads them (in one call when the
-// fetcher supports batches) and hands each to Handle.
+// process handles one batch of events in order. With a BatchFetcher the new
+// leads of the batch are claimed first and read in one call; otherwise each
+// event is claimed just before it is processed, so a claim is held only while
+// its own lead is worked on.
 func (h *Handler) process(evs []Event) {
+	if h.batcher == nil || len(evs) < 2 {
+		for _, e := range evs {
+			if h.claim(e) {
+				h.processOne(e, metaleads.Lead{}, false)
+			}
+		}
+		return
+	}
 	claimed := make([]Event, 0, len(evs))
 	for _, e := range evs {
-		if h.ctx.Err() != nil {
-			h.abandon(e, 0, ErrShutdown)
-			continue
-		}
-		var ok bool
-		n, err := h.withRetry(func() error {
-			var err error
-			ok, err = h.store.Claim(h.ctx, e.LeadID, h.lease)
-			return err
-		})
-		switch {
-		case err != nil:
-			h.fail(e, StageClaim, n, err)
-		case !ok:
-			h.logf(h.ctx, slog.LevelDebug, "webhook duplicate lead skipped", "lead_id", e.LeadID)
-		default:
+		if h.claim(e) {
 			claimed = append(claimed, e)
 		}
 	}
@@ -66,6 +62,30 @@ func (h *Handler) process(evs []Event) {
 		lead, ok := leads[e.LeadID]
 		h.processOne(e, lead, ok)
 	}
+}
+
+// claim reports whether the caller now owns e's lead. Duplicates are skipped;
+// an event whose claim cannot be made is reported (or abandoned at shutdown).
+func (h *Handler) claim(e Event) bool {
+	if h.ctx.Err() != nil {
+		h.abandon(e, 0, ErrShutdown)
+		return false
+	}
+	var ok bool
+	n, err := h.withRetry(func() error {
+		var err error
+		ok, err = h.store.Claim(h.ctx, e.LeadID, h.lease)
+		return err
+	})
+	switch {
+	case err != nil && h.ctx.Err() != nil:
+		h.abandon(e, n, ErrShutdown)
+	case err != nil:
+		h.fail(e, StageClaim, n, err)
+	case !ok:
+		h.logf(h.ctx, slog.LevelDebug, "webhook duplicate lead skipped", "lead_id", e.LeadID)
+	}
+	return err == nil && ok
 }
 
 // fetchBatch reads the leads of evs in one BatchFetcher call; an error or a
@@ -82,7 +102,12 @@ func (h *Handler) fetchBatch(evs []Event) map[string]metaleads.Lead {
 			ids = append(ids, e.LeadID)
 		}
 	}
-	res, err := h.batcher.LeadsByID(h.ctx, ids, h.fields...)
+	var res []metaleads.BatchLead
+	err := recovered("BatchFetcher.LeadsByID", func() error {
+		var err error
+		res, err = h.batcher.LeadsByID(h.ctx, ids, h.fields...)
+		return err
+	})
 	if err != nil {
 		h.logf(h.ctx, slog.LevelWarn, "webhook batch fetch failed; fetching the rest one by one",
 			"leads", len(ids), "results", len(res), "error", err)
@@ -107,12 +132,16 @@ func (h *Handler) processOne(e Event, lead metaleads.Lead, have bool) {
 		stage := StageFetch
 		var err error
 		if !have {
-			lead, err = h.fetcher.Lead(h.ctx, e.LeadID, h.fields...)
+			err = recovered("Fetcher.Lead", func() error {
+				var err error
+				lead, err = h.fetcher.Lead(h.ctx, e.LeadID, h.fields...)
+				return err
+			})
 			have = err == nil
 		}
 		if have {
 			stage = StageHandle
-			if err = h.handle(h.ctx, e, lead); err == nil {
+			if err = recovered("Handle", func() error { return h.handle(h.ctx, e, lead) }); err == nil {
 				h.markDone(e)
 				return
 			}
@@ -206,4 +235,16 @@ func (h *Handler) fail(e Event, stage Stage, attempts int, err error) {
 	if h.onError != nil {
 		h.onError(ctx, e, pe)
 	}
+}
+
+// recovered calls f and turns a panic in it into a permanent error, so that a
+// bug in user code costs one event (reported to OnError) instead of the
+// process and every queued event.
+func recovered(what string, f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = Permanent(fmt.Errorf("webhook: %s panicked: %v", what, r))
+		}
+	}()
+	return f()
 }
