@@ -420,10 +420,19 @@ type call struct {
 	noAuth bool       // send without the client's token and proof
 }
 
-// send performs a call and returns the successful response, or an error: a
-// *Error for Graph's answers, a transport error otherwise. Errors are not yet
-// redacted by the top-level wrapper; exported methods wrap them with c.err.
+// send performs a read (idempotent, so retried even when it may have reached
+// Graph, also when sent as POST) and returns the successful response, or an
+// error: a *Error for Graph's answers, a transport error otherwise. Errors are
+// not yet redacted by the top-level wrapper; exported methods wrap them with
+// c.err.
 func (c *Client) send(ctx context.Context, k call) (*transport.Response, error) {
+	return c.do(ctx, k, true)
+}
+
+// do performs a call; idempotent false is for calls that change state on
+// Graph, retried only when the request provably never left this process or
+// on HTTP 429.
+func (c *Client) do(ctx context.Context, k call, idempotent bool) (*transport.Response, error) {
 	if err := c.precheck(ctx); err != nil {
 		return nil, err
 	}
@@ -434,7 +443,7 @@ func (c *Client) send(ctx context.Context, k call) (*transport.Response, error) 
 	if len(k.query) > 0 {
 		u.RawQuery = k.query.Encode()
 	}
-	req := transport.Request{Method: k.method, URL: u, Idempotent: true, Op: k.op}
+	req := transport.Request{Method: k.method, URL: u, Idempotent: idempotent, Op: k.op}
 	if k.form != nil {
 		req.Body = []byte(k.form.Encode())
 		req.Header = http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}

@@ -171,6 +171,9 @@ func (v *wireTime) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// maxUnix is 9999-12-31T23:59:59Z, the last instant with a four-digit year.
+const maxUnix = 253402300799
+
 func parseGraphTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" || s == "0" {
@@ -178,7 +181,7 @@ func parseGraphTime(s string) (time.Time, error) {
 	}
 	if s[0] >= '0' && s[0] <= '9' && !strings.ContainsAny(s, "-:T") {
 		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 0 || n > 1<<40 {
+		if err != nil || n < 0 || n > maxUnix {
 			return time.Time{}, fmt.Errorf("%w: bad unix time %q", errUnexpectedType, truncate(s, 40))
 		}
 		return time.Unix(n, 0).UTC(), nil
