@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"slices"
@@ -231,7 +232,7 @@ func NewServer(opts ...Option) *Server {
 	s.httpSrv = &http.Server{
 		Handler:           http.HandlerFunc(s.serveHTTP),
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          nil,
+		ErrorLog:          log.New(io.Discard, "", 0), // the fake logs nothing
 	}
 	go func() {
 		defer close(s.served)
@@ -308,10 +309,6 @@ func (s *Server) HTTPClient() *http.Client {
 	s.mu.Unlock()
 	return &http.Client{Transport: t}
 }
-
-// BaseURL returns URL; it exists so the server satisfies small interfaces
-// that ask for a base URL.
-func (s *Server) BaseURL() string { return s.URL }
 
 // LoginCount returns the number of successful logins (tokens issued).
 func (s *Server) LoginCount() int {
