@@ -636,7 +636,7 @@ func (st *store) dictName(k dictKind, id int) string {
 }
 
 func (st *store) branchExistsLocked(id int) bool {
-	return slices.ContainsFunc(st.dicts[kindBranch], func(e Entry) bool { return e.ID == id })
+	return slices.ContainsFunc(st.dicts[kindBranch], func(e entry) bool { return e.ID == id })
 }
 
 // payItem is a pay/index item.
@@ -857,12 +857,12 @@ func (s *Server) cgiIndex(c call) response {
 
 func (s *Server) dictIndex(k dictKind) handlerFunc {
 	return func(c call) response {
-		f := &filters[Entry]{}
-		intFilter(f, c.params, "id", func(e Entry) []int { return one(e.ID) })
-		substringFilter(f, c.params, "name", func(e Entry) []string { return []string{e.Name} })
+		f := &filters[entry]{}
+		intFilter(f, c.params, "id", func(e entry) []int { return one(e.ID) })
+		substringFilter(f, c.params, "name", func(e entry) []string { return []string{e.Name} })
 		s.st.mu.RLock()
 		defer s.st.mu.RUnlock()
-		var hits []Entry
+		var hits []entry
 		for _, e := range s.st.dicts[k] {
 			if f.match(e) {
 				hits = append(hits, e)

@@ -47,7 +47,7 @@ type store struct {
 	lessons   []*lessonRec
 	cgis      []GroupMembership
 	tariffs   []CustomerTariff
-	dicts     [numKinds][]Entry
+	dicts     [numKinds][]entry
 	next      struct{ customer, payment, lesson, detail, cgi, tariff int }
 }
 
@@ -191,18 +191,18 @@ func (st *store) addDict(k dictKind, id int, name string) int {
 			id = max(id, e.ID)
 		}
 		id++
-	} else if slices.ContainsFunc(st.dicts[k], func(e Entry) bool { return e.ID == id }) {
+	} else if slices.ContainsFunc(st.dicts[k], func(e entry) bool { return e.ID == id }) {
 		panic(fmt.Sprintf("alfacrmtest: %s %d already exists", kindNames[k], id))
 	}
-	st.dicts[k] = append(st.dicts[k], Entry{ID: id, Name: name})
-	slices.SortFunc(st.dicts[k], func(a, b Entry) int { return a.ID - b.ID })
+	st.dicts[k] = append(st.dicts[k], entry{ID: id, Name: name})
+	slices.SortFunc(st.dicts[k], func(a, b entry) int { return a.ID - b.ID })
 	return id
 }
 
 func (st *store) branchExists(id int) bool {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	return slices.ContainsFunc(st.dicts[kindBranch], func(e Entry) bool { return e.ID == id })
+	return slices.ContainsFunc(st.dicts[kindBranch], func(e entry) bool { return e.ID == id })
 }
 
 // AddCustomer seeds a customer card and returns its id. A non-zero c.ID

@@ -155,11 +155,9 @@ type CustomerTariff struct {
 	Begin, End, PaidTill time.Time
 }
 
-// Entry is a dictionary item: a study status, lead status, lead source,
+// entry is a dictionary item: a study status, lead status, lead source,
 // pay type, subject or branch.
-type Entry struct {
-	// ID is the item id.
-	ID int
-	// Name is its display name.
+type entry struct {
+	ID   int
 	Name string
 }
