@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -13,6 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+var errGraphDown = errors.New("(#2) Service temporarily unavailable")
 
 // flakyFetcher fails the first failures calls of each lead and records the
 // (fake) time of every call.
@@ -30,7 +33,7 @@ func (f *flakyFetcher) Lead(_ context.Context, id string, _ ...string) (metalead
 	}
 	f.calls[id] = append(f.calls[id], time.Now())
 	if len(f.calls[id]) <= f.failures {
-		return metaleads.Lead{}, errors.New("graph: (#2) Service temporarily unavailable")
+		return metaleads.Lead{}, fmt.Errorf("graph: %w", errGraphDown)
 	}
 	return testLead(id), nil
 }
@@ -84,7 +87,8 @@ func TestExhaustedRetriesReportedAndNotMarkedDone(t *testing.T) {
 		var pe *ProcessError
 		require.ErrorAs(t, errs[0], &pe)
 		assert.Equal(t, ProcessError{LeadID: "2101", Stage: StageFetch, Attempts: 3, Err: pe.Err}, *pe)
-		assert.ErrorContains(t, pe, "Service temporarily unavailable")
+		assert.ErrorIs(t, errs[0], errGraphDown, "the cause stays reachable")
+		assert.EqualError(t, pe, "webhook: lead 2101: fetch failed after 3 attempt(s): graph: (#2) Service temporarily unavailable")
 		assert.Equal(t, "2101", s.errEvs[0].LeadID)
 
 		ok, err := store.Claim(context.Background(), "2101", time.Minute)
@@ -148,6 +152,7 @@ func TestShutdownDeadlineReportsLeftEvents(t *testing.T) {
 		assert.Equal(t, 5, se.Left)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.ErrorIs(t, err, ErrShutdown)
+		assert.EqualError(t, err, "webhook: shutdown: 5 event(s) left unprocessed: context deadline exceeded")
 
 		_, handled, errs := s.snapshot()
 		assert.Empty(t, handled)
@@ -262,4 +267,47 @@ func TestPanicInHandleCostsOneEvent(t *testing.T) {
 	require.ErrorAs(t, errs[0], &pe)
 	assert.Equal(t, ProcessError{LeadID: "2501", Stage: StageHandle, Attempts: 1, Err: pe.Err}, *pe, "not retried")
 	assert.ErrorContains(t, pe, "Handle panicked: nil map in the CRM mapping")
+}
+
+// flakyQueue is a "durable" queue whose Dequeue fails a few times.
+type flakyQueue struct {
+	*MemoryQueue
+	mu       sync.Mutex
+	failures int
+	calls    []time.Time
+}
+
+func (q *flakyQueue) Dequeue(ctx context.Context, max int) ([]Event, error) {
+	q.mu.Lock()
+	q.calls = append(q.calls, time.Now())
+	if q.failures > 0 {
+		q.failures--
+		q.mu.Unlock()
+		return nil, errors.New("redis: i/o timeout")
+	}
+	q.mu.Unlock()
+	return q.MemoryQueue.Dequeue(ctx, max)
+}
+
+func TestQueueErrorsBackedOff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newSink()
+		q := &flakyQueue{MemoryQueue: NewMemoryQueue(10), failures: 3}
+		cfg := baseConfig(s)
+		cfg.Queue = q
+		cfg.Workers = 1
+		cfg.Retry = RetryPolicy{MinWait: time.Second, MaxWait: 2 * time.Second}
+		h := newHandler(t, cfg)
+		require.Equal(t, http.StatusOK, post(h, leads("2601")).Code)
+		require.NoError(t, h.Shutdown(context.Background()))
+		_, handled, errs := s.snapshot()
+		assert.Equal(t, map[string]int{"2601": 1}, handled)
+		assert.Empty(t, errs)
+		require.GreaterOrEqual(t, len(q.calls), 4)
+		for i := 1; i < 4; i++ {
+			gap := q.calls[i].Sub(q.calls[i-1])
+			assert.GreaterOrEqual(t, gap, 500*time.Millisecond, "no busy loop on queue errors")
+			assert.LessOrEqual(t, gap, 2*time.Second, "capped by MaxWait")
+		}
+	})
 }
