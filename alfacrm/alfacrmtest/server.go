@@ -44,7 +44,8 @@ type Server struct {
 	Email string
 	// APIKey is the (obviously fake) API key the fake accepts.
 	APIKey string
-	// BranchID is the id of the branch the seeding helpers use by default.
+	// BranchID is the branch that seeding helpers, paths without a branch
+	// and Client use (1, or the demo's first branch). Treat it as read-only.
 	BranchID int
 
 	cfg      config
