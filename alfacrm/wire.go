@@ -31,11 +31,26 @@ func unquote(b []byte) (string, bool, error) {
 	if len(b) == 0 || b[0] != '"' {
 		return "", false, nil
 	}
+	if len(b) >= 2 && b[len(b)-1] == '"' && simpleString(b[1:len(b)-1]) {
+		return string(b[1 : len(b)-1]), true, nil
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return "", true, errWire("a string")
 	}
 	return s, true, nil
+}
+
+// simpleString reports whether the content of a JSON string token needs no
+// unescaping: no backslash, quote, control byte or non-ASCII byte (which
+// json.Unmarshal would check for valid UTF-8).
+func simpleString(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' || c == '"' || c < 0x20 || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // trimSpace trims Unicode white space (including NBSP).
@@ -105,8 +120,8 @@ func (f *flexInts) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if b[0] == '[' {
-		var raw []json.RawMessage
-		if err := json.Unmarshal(b, &raw); err != nil {
+		raw, ok := elems(b)
+		if !ok {
 			return errWire("a list of ids")
 		}
 		out := make([]int, 0, len(raw))
@@ -280,8 +295,8 @@ func (f *flexStrings) UnmarshalJSON(b []byte) error {
 		}
 		return nil
 	}
-	var raw []json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
+	raw, ok := elems(b)
+	if !ok {
 		return errWire("a list of strings")
 	}
 	out := make([]string, 0, len(raw))
@@ -311,13 +326,12 @@ func (t *teacherList) UnmarshalJSON(b []byte) error {
 	if len(b) == 0 || bytes.Equal(b, null) {
 		return nil
 	}
-	var raw []json.RawMessage
+	raw := [][]byte{b}
 	if b[0] == '[' {
-		if err := json.Unmarshal(b, &raw); err != nil {
+		var ok bool
+		if raw, ok = elems(b); !ok {
 			return errWire("a list of teacher ids or names")
 		}
-	} else {
-		raw = []json.RawMessage{b}
 	}
 	for _, r := range raw {
 		if len(r) == 0 || bytes.Equal(r, null) {
@@ -378,6 +392,30 @@ var dateLayouts = []string{
 	"2006-01-02T15:04:05.999999999",
 }
 
+// dateLayout guesses the layout of the common forms from their shape, so
+// that the usual case parses once; "" means try them all.
+func dateLayout(s string) string {
+	switch {
+	case len(s) >= 10 && s[2] == '.' && s[5] == '.':
+		switch len(s) {
+		case 10:
+			return "02.01.2006"
+		case 19:
+			return "02.01.2006 15:04:05"
+		}
+	case len(s) >= 10 && s[4] == '-' && s[7] == '-':
+		switch {
+		case len(s) == 10:
+			return "2006-01-02"
+		case len(s) == 19 && s[10] == ' ':
+			return "2006-01-02 15:04:05"
+		case len(s) == 19 && s[10] == 'T':
+			return "2006-01-02T15:04:05"
+		}
+	}
+	return ""
+}
+
 func (f *flexDate) UnmarshalJSON(b []byte) error {
 	*f = flexDate{}
 	if len(b) == 0 || bytes.Equal(b, null) {
@@ -411,6 +449,12 @@ func (f *flexDate) parse(s string) error {
 	}
 	if len(s) > 40 {
 		return errWire("a date")
+	}
+	if l := dateLayout(s); l != "" {
+		if t, err := time.Parse(l, s); err == nil {
+			*f = flexDate{t: t, set: true}
+			return nil
+		}
 	}
 	for _, l := range dateLayouts {
 		if len(l) < len(s)-9 || len(l) > len(s)+9 {
@@ -450,26 +494,146 @@ func (f flexDate) time(loc *time.Location) time.Time {
 // booleans their JSON text, arrays and objects their compact JSON text
 // (e.g. `["a","b"]`), so that a read-modify-write sends them back unchanged
 // (see CustomerInput.Custom).
+//
+// obj must be valid JSON (it has been decoded already): a single scan over
+// its top-level keys finds the custom ones without decoding the rest again.
 func customFields(obj []byte) (map[string]string, error) {
 	if !bytes.Contains(obj, []byte(`"custom_`)) {
 		return nil, nil
 	}
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(obj, &all); err != nil {
+	var out map[string]string
+	i := skipWS(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
 		return nil, errWire("an object")
 	}
-	var out map[string]string
-	for k, v := range all {
-		name, ok := strings.CutPrefix(k, "custom_")
+	i++
+	for {
+		i = skipWS(obj, i)
+		if i >= len(obj) {
+			return nil, errWire("an object")
+		}
+		if obj[i] == '}' {
+			return out, nil
+		}
+		if obj[i] == ',' {
+			i++
+			continue
+		}
+		kEnd := skipValue(obj, i)
+		if kEnd < 0 || obj[i] != '"' {
+			return nil, errWire("an object")
+		}
+		key := obj[i:kEnd]
+		i = skipWS(obj, kEnd)
+		if i >= len(obj) || obj[i] != ':' {
+			return nil, errWire("an object")
+		}
+		vStart := skipWS(obj, i+1)
+		vEnd := skipValue(obj, vStart)
+		if vEnd < 0 {
+			return nil, errWire("an object")
+		}
+		i = vEnd
+		name, isStr, err := unquote(key)
+		if err != nil || !isStr {
+			return nil, errWire("an object")
+		}
+		name, ok := strings.CutPrefix(name, "custom_")
 		if !ok || name == "" {
 			continue
 		}
 		if out == nil {
 			out = make(map[string]string)
 		}
-		out[name] = customValue(v)
+		out[name] = customValue(obj[vStart:vEnd])
 	}
-	return out, nil
+}
+
+// elems returns the elements of a JSON array (b must start with '['), or
+// ok=false when b is not a well-formed array.
+func elems(b []byte) (out [][]byte, ok bool) {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '[' {
+		return nil, false
+	}
+	i++
+	for {
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return nil, false
+		}
+		switch b[i] {
+		case ']':
+			if out == nil {
+				out = [][]byte{}
+			}
+			return out, true
+		case ',':
+			i++
+			continue
+		}
+		end := skipValue(b, i)
+		if end < 0 {
+			return nil, false
+		}
+		out = append(out, b[i:end])
+		i = end
+	}
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index just past the JSON value starting at b[i], or
+// -1 when it does not end.
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		for j := i + 1; j < len(b); j++ {
+			switch b[j] {
+			case '\\':
+				j++
+			case '"':
+				return j + 1
+			}
+		}
+		return -1
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				end := skipValue(b, j)
+				if end < 0 {
+					return -1
+				}
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
+		j++
+	}
+	if j == i {
+		return -1
+	}
+	return j
 }
 
 func customValue(v json.RawMessage) string {

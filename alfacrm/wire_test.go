@@ -280,3 +280,34 @@ func FuzzTeacherList(f *testing.F) {
 		}
 	})
 }
+
+// The hand-written top-level scan agrees with a full decode.
+func FuzzCustomFields(f *testing.F) {
+	for _, s := range []string{
+		`{"custom_a":"x","custom_b":[1,"]",{"c":"}"}],"name":"custom_z","custom_c":null}`,
+		`{"n":{"custom_x":1},"custom_y":"a\"b"}`,
+		`{"custom_\u0061":2}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var all map[string]json.RawMessage
+		if json.Unmarshal([]byte(in), &all) != nil || all == nil {
+			return
+		}
+		got, err := customFields([]byte(in))
+		require.NoError(t, err)
+		want := map[string]string{}
+		for k, v := range all {
+			if name, ok := strings.CutPrefix(k, "custom_"); ok && name != "" {
+				want[name] = customValue(v)
+			}
+		}
+		if len(want) == 0 {
+			assert.Empty(t, got)
+			return
+		}
+		// Duplicate keys: json keeps the last one, and so does the scan.
+		assert.Equal(t, want, got)
+	})
+}

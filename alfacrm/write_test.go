@@ -114,7 +114,7 @@ func TestCreateTimeoutAfterServerStoredMakesNoDuplicate(t *testing.T) {
 		if s.Path != "/v2api/1/customer/create" || !first.CompareAndSwap(true, false) {
 			return nil, nil, false
 		}
-		f.customerCreate(s) // the server does the work...
+		f.customerCreate(s)                        // the server does the work...
 		return nil, context.DeadlineExceeded, true // ...but the answer never arrives
 	})
 	f.add(map[string]any{"id": 50, "name": "Other Person", "is_study": 0, "phone": []string{"+380631234567"}})
@@ -248,7 +248,7 @@ func TestPatchCustomerResendsTheWholeCard(t *testing.T) {
 	assert.Equal(t, map[string]any{
 		"name": "Olena Example", "is_study": json.Number("0"), "legal_type": json.Number("1"), "legal_name": "Olena Example",
 		"branch_ids": []any{json.Number("1"), json.Number("2")}, "phone": []any{"+380631234567"},
-		"email": []any{"olena@example.com"},
+		"email":          []any{"olena@example.com"},
 		"lead_source_id": json.Number("4"), "lead_status_id": json.Number("3"), "assigned_id": json.Number("6"),
 		"note": "new note", "dob": "01.02.2014", "custom_gorod": "Lviv", "custom_tags": []any{"x", "y"},
 	}, r.Body)
