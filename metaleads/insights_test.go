@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -277,7 +278,8 @@ func TestInsightsFallsBackToAsyncOnDataLimit(t *testing.T) {
 				assert.Equal(t, "R1", r.URL.Query().Get("after"))
 			}},
 		)
-		c := newTestClient(t, mt, WithRetry(RetryPolicy{MaxAttempts: 2}))
+		logs := &captureHandler{}
+		c := newTestClient(t, mt, WithRetry(RetryPolicy{MaxAttempts: 2}), WithLogger(slog.New(logs)))
 		opts := InsightsOptions{Level: LevelAd, Since: "2026-01-01", Until: "2026-03-31", TimeIncrement: 1}
 		spend, leads := decimal.Zero, int64(0)
 		for r, err := range c.Insights(t.Context(), "act_123456789012345", opts) {
@@ -288,6 +290,10 @@ func TestInsightsFallsBackToAsyncOnDataLimit(t *testing.T) {
 		assert.Equal(t, "163.28", spend.String())
 		assert.Equal(t, int64(35), leads)
 		assert.Equal(t, 0, s.remaining())
+
+		assert.Contains(t, logs.text(), "starting an async report run")
+		assert.NotContains(t, logs.text(), testToken)
+		assert.NotContains(t, logs.text(), "2026-01-01", "no query strings in logs")
 
 		// The report was started with the synchronous call's parameters.
 		assert.Equal(t, "ad", posted.Get("level"))
