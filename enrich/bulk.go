@@ -1,0 +1,169 @@
+package enrich
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/ecademy/leadkit/alfacrm"
+)
+
+// directory is the whole CRM in memory: cards indexed by normalised
+// contact, and each customer's history.
+type directory struct {
+	byEmail map[string][]*card
+	byPhone map[string][]*card
+	history map[int]*history
+}
+
+// lookup returns the cards carrying a normalised contact.
+func (d *directory) lookup(_ context.Context, by MatchedBy, value string) ([]*card, error) {
+	if by == MatchedByEmail {
+		return d.byEmail[value], nil
+	}
+	return d.byPhone[value], nil
+}
+
+// summary returns a customer's history (zero when there is none).
+func (d *directory) summary(id int) (Payments, Attendance) {
+	h := d.history[id]
+	if h == nil {
+		h = newHistory(id)
+	}
+	return h.summary()
+}
+
+// bulk reads the directory once, then enriches each lead in memory, in
+// order.
+func (r *run) bulk(ctx context.Context, yield func(EnrichedLead, error) bool) {
+	dir, err := loadDirectory(ctx, r.e.crm, r.e.m)
+	if err != nil {
+		yield(EnrichedLead{}, err)
+		return
+	}
+	for {
+		it, ok := r.src.pull()
+		if !ok {
+			return
+		}
+		if it.err != nil {
+			yield(EnrichedLead{}, it.err)
+			return
+		}
+		el := EnrichedLead{Lead: it.lead, Contact: r.e.norm.ContactFromLead(it.lead)}
+		m, _ := matchContact(ctx, r.e.m.keyOf(el.Contact), dir.lookup) // in-memory: no error
+		if m.card != nil {
+			el.Customer = r.names.customer(m)
+			el.Payments, el.Attendance = dir.summary(m.card.ID)
+		}
+		if !r.deliver(el, yield) {
+			return
+		}
+	}
+}
+
+// loadDirectory reads every card (students and leads, active and
+// archived), every payment and every conducted lesson, the four lists
+// concurrently.
+func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher) (*directory, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg      sync.WaitGroup
+		cards   [2][]*card
+		pays    map[int]*history
+		lessons map[int]*history
+		once    sync.Once
+		first   error // the first failure; the others may be its cancellation
+	)
+	fail := func(what string, err error) {
+		once.Do(func() {
+			first = fmt.Errorf("enrich: reading %s: %w", what, err)
+			cancel()
+		})
+	}
+	wg.Add(bulkLists)
+	for i, q := range []alfacrm.CustomerQuery{bulkStudents, bulkLeads} {
+		go func() {
+			defer wg.Done()
+			for cu, err := range dir.Customers(ctx, q) {
+				if err != nil {
+					fail("customers", err)
+					return
+				}
+				cards[i] = append(cards[i], m.card(cu))
+			}
+		}()
+	}
+	go func() {
+		defer wg.Done()
+		pays = map[int]*history{}
+		for p, err := range dir.Payments(ctx, bulkPayments) {
+			if err != nil {
+				fail("payments", err)
+				return
+			}
+			if !p.Income || p.CustomerID == 0 {
+				continue
+			}
+			h := pays[p.CustomerID]
+			if h == nil {
+				h = newHistory(p.CustomerID)
+				pays[p.CustomerID] = h
+			}
+			h.addPayment(p)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		lessons = map[int]*history{}
+		for l, err := range dir.Lessons(ctx, bulkLessons) {
+			if err != nil {
+				fail("lessons", err)
+				return
+			}
+			for _, d := range l.Details {
+				h := lessons[d.CustomerID]
+				if h == nil {
+					h = newHistory(d.CustomerID)
+					lessons[d.CustomerID] = h
+				}
+				h.addLesson(l)
+			}
+		}
+	}()
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+
+	d := &directory{
+		byEmail: map[string][]*card{},
+		byPhone: map[string][]*card{},
+		history: pays,
+	}
+	seen := map[int]bool{}
+	for _, list := range cards {
+		for _, c := range list {
+			if seen[c.ID] {
+				continue // a card listed twice: index it once
+			}
+			seen[c.ID] = true
+			for _, e := range c.emails {
+				d.byEmail[e] = append(d.byEmail[e], c)
+			}
+			for _, p := range c.phones {
+				d.byPhone[p] = append(d.byPhone[p], c)
+			}
+		}
+	}
+	for id, lh := range lessons {
+		h := d.history[id]
+		if h == nil {
+			d.history[id] = lh
+			continue
+		}
+		h.attended, h.missed, h.last, h.lessonIDs = lh.attended, lh.missed, lh.last, lh.lessonIDs
+	}
+	return d, nil
+}

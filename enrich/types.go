@@ -1,0 +1,102 @@
+package enrich
+
+import (
+	"time"
+
+	"github.com/ecademy/leadkit/metaleads"
+	"github.com/shopspring/decimal"
+)
+
+// MatchedBy says which contact of a lead found its CRM card.
+type MatchedBy string
+
+// Ways a lead matches a card. The e-mail is tried first; the phone is
+// consulted only when no card has the e-mail.
+const (
+	MatchedByEmail MatchedBy = "email"
+	MatchedByPhone MatchedBy = "phone"
+)
+
+// Customer is the CRM card a lead matched.
+type Customer struct {
+	// ID is the card's CRM id.
+	ID int
+	// Name is the card's name as typed in the CRM.
+	Name string
+	// IsStudy is true for a student card, false for a lead card.
+	IsStudy bool
+	// Removed is true for an archived card (when the CRM says so).
+	Removed bool
+	// StudyStatusID and StudyStatus are the study status and its name
+	// ("" when the card has none or the dictionary lacks it).
+	StudyStatusID int
+	StudyStatus   string
+	// LeadStatusID and LeadStatus are the lead status and its name.
+	LeadStatusID int
+	LeadStatus   string
+	// CreatedAt is when the card was created, if the CRM says.
+	CreatedAt time.Time
+	// MatchedBy is the contact that found the card.
+	MatchedBy MatchedBy
+	// Ambiguous is true when several cards matched at the deciding step
+	// (the e-mail, or else the phone); this one was chosen because it is a
+	// student card, then because it has the lowest id (the earliest).
+	Ambiguous bool
+}
+
+// Payment is one income payment of a customer.
+type Payment struct {
+	// ID is the CRM payment id (0 when the CRM gives none).
+	ID int
+	// Date is the payment's document date (its entry time when it has no
+	// document date), a calendar day in the CRM's time zone.
+	Date time.Time
+	// Sum is the amount, in the CRM's currency.
+	Sum decimal.Decimal
+}
+
+// Payments summarises a customer's income payments over their whole
+// history. Expenses (refunds and the like) are not counted.
+type Payments struct {
+	// Count is the number of income payments.
+	Count int
+	// Total is their sum, in the CRM's currency.
+	Total decimal.Decimal
+	// First and Last are the earliest and latest payment dates; zero when
+	// Count is 0.
+	First, Last time.Time
+	// Income lists the payments, oldest first (ties by id), for ROI
+	// attribution. It is not part of the JSON form.
+	Income []Payment
+}
+
+// Attendance summarises a customer's conducted lessons over their whole
+// history.
+type Attendance struct {
+	// Attended counts conducted lessons the customer attended.
+	Attended int
+	// Missed counts conducted lessons the customer was on but missed.
+	Missed int
+	// LastAttended is the date of the latest attended lesson; zero when
+	// Attended is 0.
+	LastAttended time.Time
+}
+
+// EnrichedLead is a lead with what the CRM knows about its person.
+type EnrichedLead struct {
+	// Lead is the lead as read from Meta, with its attribution (campaign,
+	// ad set, ad, form).
+	Lead metaleads.Lead
+	// Contact is the lead's canonical contact and answers, from the
+	// Enricher's metaleads.Normalizer.
+	Contact metaleads.Contact
+	// Customer is the matched CRM card; nil when no card matched.
+	Customer *Customer
+	// Payments and Attendance summarise the matched customer's history;
+	// zero when Customer is nil.
+	Payments   Payments
+	Attendance Attendance
+}
+
+// Matched reports whether the lead matched a CRM card.
+func (e EnrichedLead) Matched() bool { return e.Customer != nil }
