@@ -28,25 +28,25 @@ import (
 // as [] (clearing the list). To send other fields, or to clear a string,
 // use Extra.
 type CustomerInput struct {
-	Name string
+	Name string // full name; required on create
 	// IsStudy makes the card a student (true) or a lead (false). Nil means
 	// a lead on create and "unchanged" on update.
 	IsStudy *bool
 	// LegalType is 1 for a person, 2 for a legal entity; 0 means 1 on
 	// create and "unchanged" on update.
 	LegalType int
-	LegalName string
+	LegalName string // payer (заказчик)
 	// BranchIDs defaults to Config.BranchID on create.
 	BranchIDs     []int
-	Phones        []string
-	Emails        []string
-	Web           []string
-	Addr          []string
-	LeadSourceID  int
-	LeadStatusID  int
-	StudyStatusID int
-	AssignedID    int
-	Note          string
+	Phones        []string // phones, sent as typed
+	Emails        []string // e-mail addresses
+	Web           []string // web pages
+	Addr          []string // postal addresses
+	LeadSourceID  int      // lead-source id
+	LeadStatusID  int      // lead-status id
+	StudyStatusID int      // study-status id
+	AssignedID    int      // responsible manager id
+	Note          string   // free-text note
 	// DOB is sent as its calendar date (DD.MM.YYYY) as written, in its
 	// own location.
 	DOB time.Time

@@ -18,58 +18,58 @@ import (
 // Dates are in the client's Location; unset dates are the zero Time and
 // unset ids are 0.
 type Customer struct {
-	ID        int
-	BranchIDs []int
-	Name      string
+	ID        int    // card id
+	BranchIDs []int  // branches the card belongs to
+	Name      string // full name
 	// IsStudy is true for students (клиенты) and false for leads (лиды).
 	IsStudy bool
 	// Removed is true for archived cards (only reported by some instances,
 	// and only when the query asked for archived cards).
 	Removed       bool
-	StudyStatusID int
-	LeadStatusID  int
-	LeadSourceID  int
-	LeadRejectID  int
+	StudyStatusID int // study-status id (students)
+	LeadStatusID  int // lead-status id (leads)
+	LeadSourceID  int // lead-source id
+	LeadRejectID  int // lead refusal reason id
 	// AssignedID is the responsible manager.
 	AssignedID int
 	// LegalType is 1 for a person, 2 for a legal entity.
 	LegalType int
 	// LegalName is the payer (заказчик): for children, usually a parent.
 	LegalName string
-	CompanyID int
+	CompanyID int // legal entity id
 	// DOB is the date of birth (midnight).
 	DOB time.Time
 	// Balance is the money balance; BalanceBase and BalanceBonus are its
 	// parts as AlfaCRM reports them.
 	Balance      decimal.Decimal
-	BalanceBase  decimal.Decimal
-	BalanceBonus decimal.Decimal
+	BalanceBase  decimal.Decimal // balance_base
+	BalanceBonus decimal.Decimal // bonus balance
 	// PaidCount and PaidLessonCount are the remaining paid lessons (they
 	// can be negative: lessons owed).
 	PaidCount       int
-	PaidLessonCount int
-	NextLessonDate  time.Time
-	PaidTill        time.Time
-	PaidLessonDate  time.Time
-	LastAttendDate  time.Time
+	PaidLessonCount int       // paid lessons left (paid_lesson_count)
+	NextLessonDate  time.Time // next scheduled lesson
+	PaidTill        time.Time // paid until
+	PaidLessonDate  time.Time // paid_lesson_date
+	LastAttendDate  time.Time // last attended lesson
 	// ContractStart and ContractEnd are b_date and e_date.
 	ContractStart time.Time
-	ContractEnd   time.Time
-	Note          string
-	Color         string
+	ContractEnd   time.Time // e_date
+	Note          string    // free-text note (may contain new lines)
+	Color         string    // card colour, e.g. "#ffcd70"
 	// Phones, Emails, Web and Addr are stored as typed in the CRM (not
 	// normalised).
 	Phones []string
-	Emails []string
-	Web    []string
-	Addr   []string
+	Emails []string // e-mail addresses as typed
+	Web    []string // web pages
+	Addr   []string // postal addresses
 	// CreatedAt and UpdatedAt are set by instances that report them.
 	CreatedAt time.Time
-	UpdatedAt time.Time
+	UpdatedAt time.Time // last change, when reported
 	// TeacherIDs and TeacherNames are the teachers: AlfaCRM sends
 	// teacher_ids as ids on some instances and as names on others.
 	TeacherIDs   []int
-	TeacherNames []string
+	TeacherNames []string // teachers sent by name
 	// Custom holds the custom fields (custom_<code>) keyed by <code>
 	// without the "custom_" prefix. Strings are kept as is, null is "",
 	// numbers and booleans are their JSON text, and arrays and objects are
@@ -201,10 +201,10 @@ type CustomerQuery struct {
 	IsStudy *bool
 	// Removed selects by archive state; the zero value is active only.
 	Removed       Removed
-	StudyStatusID int
-	LeadStatusID  int
-	LeadSourceID  int
-	AssignedID    int
+	StudyStatusID int // study-status id
+	LeadStatusID  int // lead-status id
+	LeadSourceID  int // lead-source id
+	AssignedID    int // responsible manager id
 	// DateFrom and DateTo bound the date the card was added (date_from,
 	// date_to), as calendar days in the client's Location.
 	DateFrom, DateTo time.Time
@@ -349,8 +349,8 @@ func (m MatchedBy) Email() bool { return m&MatchedEmail != 0 }
 
 // CustomerMatch is a card found by [Client.FindCustomers].
 type CustomerMatch struct {
-	Customer  Customer
-	MatchedBy MatchedBy
+	Customer  Customer  // the card
+	MatchedBy MatchedBy // which contact matched
 }
 
 // FindCustomers finds every card — student or lead, active or archived —

@@ -27,8 +27,8 @@ var dictKinds = []DictKind{DictStudyStatus, DictLeadStatus, DictLeadSource, Dict
 
 // DictItem is one dictionary entry.
 type DictItem struct {
-	ID   int
-	Name string
+	ID   int    // entry id (per account)
+	Name string // display name
 	// Code is set for lead sources.
 	Code string
 	// Enabled is false for entries the account disabled (is_enabled or

@@ -54,9 +54,9 @@ type Error struct {
 	// Name, Message, Code and Status come from a Yii2 error body
 	// {"name","message","code","status"} when present.
 	Name    string
-	Message string
-	Code    int
-	Status  int
+	Message string // the server's message
+	Code    int    // Yii2 error code
+	Status  int    // status in the body
 	// Validation holds the messages of {"success": false, "errors": [...]}
 	// or of a Yii2 422 body ("field: message" for per-field errors).
 	Validation []string

@@ -37,24 +37,24 @@ func (s LessonStatus) String() string {
 // Lesson is a lesson/index record with its attendance. Dates are in the
 // client's Location.
 type Lesson struct {
-	ID           int
-	BranchID     int
-	Date         time.Time
-	TimeFrom     time.Time
-	TimeTo       time.Time
-	Status       LessonStatus
-	LessonTypeID int
-	SubjectID    int
-	RoomID       int
-	TeacherIDs   []int
-	TeacherNames []string
+	ID           int          // lesson id
+	BranchID     int          // branch
+	Date         time.Time    // lesson day (midnight)
+	TimeFrom     time.Time    // start
+	TimeTo       time.Time    // end
+	Status       LessonStatus // planned, cancelled or conducted
+	LessonTypeID int          // lesson type (per account: individual, group, trial...)
+	SubjectID    int          // subject id
+	RoomID       int          // room id
+	TeacherIDs   []int        // teachers by id
+	TeacherNames []string     // teachers sent by name
 	// CustomerIDs lists the students of individual lessons; group lessons
 	// list theirs in Details.
 	CustomerIDs []int
-	GroupIDs    []int
-	RegularID   int
-	Topic       string
-	Note        string
+	GroupIDs    []int  // groups
+	RegularID   int    // regular-lesson template, 0 for one-off lessons
+	Topic       string // lesson topic
+	Note        string // free-text note
 	// Details is the attendance: one entry per student.
 	Details []Attendance
 }
@@ -63,8 +63,8 @@ type Lesson struct {
 type Attendance struct {
 	// ID is the detail row's id, not the customer's.
 	ID         int
-	CustomerID int
-	IsAttend   bool
+	CustomerID int  // the student
+	IsAttend   bool // whether the student attended
 	// ReasonID is the absence or removal reason, 0 when none.
 	ReasonID int
 	// Commission is the amount charged to the student for the lesson.
@@ -138,16 +138,16 @@ func (w *wireLesson) lesson(loc *time.Location) Lesson {
 
 // LessonQuery filters lesson/index. Zero fields are not sent.
 type LessonQuery struct {
-	CustomerID int
+	CustomerID int // lessons with this student
 	// DateFrom and DateTo bound the lesson date (date_from, date_to,
 	// YYYY-MM-DD in the client's Location), inclusive.
 	DateFrom, DateTo time.Time
 	// Status selects lessons by state; 0 sends nothing, which AlfaCRM
 	// answers with conducted lessons only.
 	Status    LessonStatus
-	GroupID   int
-	TeacherID int
-	SubjectID int
+	GroupID   int // lessons of this group
+	TeacherID int // lessons of this teacher
+	SubjectID int // lessons of this subject
 	// PageSize is the page size to ask for; 0 means DefaultPageSize.
 	PageSize int
 	// Extra holds further filters sent verbatim.

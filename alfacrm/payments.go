@@ -15,31 +15,31 @@ import (
 // Payment is a pay/index record: an income (a customer paying) or an
 // expense. Dates are in the client's Location.
 type Payment struct {
-	ID         int
-	BranchID   int
-	LocationID int
+	ID         int // payment id
+	BranchID   int // branch
+	LocationID int // location (venue)
 	// CustomerID is 0 for payments not linked to a customer.
 	CustomerID int
-	PayTypeID  int
+	PayTypeID  int // pay-type id (see Income)
 	// PayTypeName is set by instances that send pay_type_name.
 	PayTypeName       string
-	PayAccountID      int
-	PayItemID         int
-	PayItemCategoryID int
+	PayAccountID      int // cash desk or account
+	PayItemID         int // article (статья)
+	PayItemCategoryID int // article category
 	// CustomerTariffID is the subscription (ctt_id) the payment is linked to.
 	CustomerTariffID int
-	EmployeeID       int
-	TeacherID        int
-	GroupIDs         []int
+	EmployeeID       int   // employee, when set
+	TeacherID        int   // teacher, when set (older instances)
+	GroupIDs         []int // groups the payment is for
 	// Date is the document date (midnight); CreatedAt the entry time.
 	Date      time.Time
-	CreatedAt time.Time
+	CreatedAt time.Time // entry time
 	// Sum is the amount (the "income" field, which AlfaCRM also uses for
 	// expense rows; "expenditure" or "outcome" when "income" is empty).
 	Sum       decimal.Decimal
-	PayerName string
-	Note      string
-	Confirmed bool
+	PayerName string // payer as typed
+	Note      string // free-text note
+	Confirmed bool   // is_confirmed
 	// Income is true when the pay type is an income type: by
 	// Config.IncomePayTypeIDs, else by the pay type's name ("Доход",
 	// "Дохід" or "Income", any case).
@@ -128,7 +128,7 @@ type PaymentQuery struct {
 	DateFrom, DateTo time.Time
 	// PayTypeID and PayAccountID select one pay type or cash account.
 	PayTypeID    int
-	PayAccountID int
+	PayAccountID int // cash desk or account id
 	// PageSize is the page size to ask for; 0 means DefaultPageSize.
 	PageSize int
 	// Extra holds further filters sent verbatim.

@@ -13,20 +13,20 @@ import (
 // CustomerTariff is a customer's subscription (customer-tariff). Dates are
 // in the client's Location.
 type CustomerTariff struct {
-	ID                int
-	CustomerID        int
-	TariffID          int
-	SubjectIDs        []int
-	LessonTypeIDs     []int
-	IsSeparateBalance bool
-	Balance           decimal.Decimal
-	PaidCount         int
-	PaidLessonCount   int
-	PaidTill          time.Time
-	Note              string
+	ID                int             // row id
+	CustomerID        int             // the subscriber
+	TariffID          int             // tariff id
+	SubjectIDs        []int           // subjects covered
+	LessonTypeIDs     []int           // lesson types covered
+	IsSeparateBalance bool            // whether the subscription has its own balance
+	Balance           decimal.Decimal // the subscription's balance
+	PaidCount         int             // paid lessons left
+	PaidLessonCount   int             // paid_lesson_count
+	PaidTill          time.Time       // paid until
+	Note              string          // free-text note
 	// BeginDate and EndDate are b_date and e_date.
 	BeginDate time.Time
-	EndDate   time.Time
+	EndDate   time.Time // e_date
 }
 
 type wireCustomerTariff struct {
