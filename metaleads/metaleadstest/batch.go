@@ -107,6 +107,7 @@ func (s *Server) batchItem(top *call, it batchItem, trace string, withHeaders bo
 			resp = s.serve(sub, trace)
 		}
 		s.addUsage(sub.uc)
+		s.countPage(sub)
 	}
 	res := &batchResult{Code: resp.status, Body: string(resp.body)}
 	if withHeaders {

@@ -49,6 +49,18 @@ type call struct {
 	tok     tokenInfo
 	inBatch bool
 	uc      useCase
+
+	leadPage, emptyPage bool // set when a lead page was served
+}
+
+// countPage counts a lead page that reached the client intact.
+func (s *Server) countPage(c *call) {
+	if c.leadPage {
+		s.stats.leadPages.Add(1)
+		if c.emptyPage {
+			s.stats.emptyLeadPages.Add(1)
+		}
+	}
 }
 
 func (s *Server) traceID() string {
@@ -97,6 +109,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c := &call{method: r.Method, version: version, path: path, segs: segs, params: r.Form, header: r.Header}
 			resp = s.serve(c, trace)
 			uc = c.uc
+			if f == nil || !f.Truncate {
+				s.countPage(c)
+			}
 		}
 	}
 	s.addUsage(uc)
@@ -270,6 +285,7 @@ func (s *Server) setCommonHeaders(h http.Header, version, trace string, uc useCa
 
 // serve answers one call (HTTP request or batch item).
 func (s *Server) serve(c *call, trace string) response {
+	c.uc = guessUseCase(c.segs)
 	v, gerr := s.dispatch(c)
 	if gerr != nil {
 		return gerr.response(trace)

@@ -387,10 +387,10 @@ func (s *Server) leadsPage(c *call, src leadSource) (any, *graphErr) {
 		end = max(lo, min(hi, posAtOrAfter(src, k)))
 		start = max(lo, end-limit)
 	}
-	s.stats.leadPages.Add(1)
+	c.leadPage = true
 	if k := s.cfg.emptyPageEvery; k > 0 && end > start && !c.params.Has("before") {
 		if n := s.emptySeq.Add(1); n%int64(k) == 0 {
-			s.stats.emptyLeadPages.Add(1)
+			c.emptyPage = true
 			key := leadKey{start: true}
 			if start > 0 {
 				key = keyOf(src.At(start - 1))

@@ -46,7 +46,7 @@ type syntheticSpec struct {
 // replaces them: the set the Lead Ads retrieval guide asks for, plus ads_read
 // for insights.
 var DefaultScopes = []string{
-	"ads_management", "ads_read", "leads_retrieval", "pages_show_list",
+	"ads_management", "ads_read", "read_insights", "leads_retrieval", "pages_show_list",
 	"pages_read_engagement", "pages_manage_ads", "pages_manage_metadata",
 }
 

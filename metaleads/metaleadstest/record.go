@@ -140,15 +140,16 @@ func (s *Server) ResetRequests() {
 type Stats struct {
 	// Requests is the number of HTTP requests (= RequestCount).
 	Requests int
-	// LeadPages is the number of lead pages served successfully
+	// LeadPages is the number of lead pages served intact
 	// (/{form-id}/leads and /{ad-id}/leads, batch items included), the
-	// injected empty pages among them.
+	// injected empty pages among them; a page replaced or truncated by a
+	// fault does not count.
 	LeadPages int
 	// EmptyLeadPages is the number of lead pages served with no leads but a
 	// next link (WithEmptyPages).
 	EmptyLeadPages int
 	// Faults is the number of injected faults (queued or chaos), batch items
-	// included.
+	// included; header-only and delay-only faults count too.
 	Faults int
 	// BatchItems is the number of batch items executed.
 	BatchItems int
