@@ -169,17 +169,17 @@ func (w *wireCustomer) customer(loc *time.Location) Customer {
 	}
 }
 
-// Removed selects cards by archive state (the "removed" filter).
-type Removed int
+// ArchiveFilter selects cards by archive state (the "removed" filter).
+type ArchiveFilter int
 
 // Archive filters. AlfaCRM returns active cards only unless asked.
 const (
 	// ActiveOnly is the server's default: cards not in the archive.
-	ActiveOnly Removed = 0
+	ActiveOnly ArchiveFilter = 0
 	// ActiveAndArchived includes archived cards.
-	ActiveAndArchived Removed = 1
+	ActiveAndArchived ArchiveFilter = 1
 	// ArchivedOnly returns archived cards only.
-	ArchivedOnly Removed = 2
+	ArchivedOnly ArchiveFilter = 2
 )
 
 // CustomerQuery filters customer/index. The zero value lists active
@@ -200,7 +200,7 @@ type CustomerQuery struct {
 	// which AlfaCRM treats as students only. Use new(false) for leads.
 	IsStudy *bool
 	// Removed selects by archive state; the zero value is active only.
-	Removed       Removed
+	Removed       ArchiveFilter
 	StudyStatusID int // study-status id
 	LeadStatusID  int // lead-status id
 	LeadSourceID  int // lead-source id
