@@ -57,8 +57,33 @@ func (a *authenticator) Authorize(ctx context.Context, req *http.Request) (uint6
 // Rejected reports a refused token. AlfaCRM documents 401 for an expired
 // token; some installations answer 403, so both trigger one re-login. The
 // login call itself never reaches here (it is NoAuth).
+//
+// A 2xx answer whose body is a Yii2 error object with status 401 or 403
+// counts too, in case an installation or a proxy reports the refusal that
+// way.
 func (a *authenticator) Rejected(resp *transport.Response) bool {
-	return resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		return true
+	}
+	return resp.StatusCode/100 == 2 && refusalBody(resp.Body)
+}
+
+// refusalBody reports a small Yii2 error object {"name","message","status"}
+// whose status is 401 or 403.
+func refusalBody(body []byte) bool {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || len(body) > 2048 || body[0] != '{' || !bytes.Contains(body, []byte(`"status"`)) {
+		return false
+	}
+	var eb struct {
+		Name   flexString `json:"name"`
+		Status flexInt    `json:"status"`
+		Items  any        `json:"items"`
+	}
+	if json.Unmarshal(body, &eb) != nil || eb.Items != nil || eb.Name == "" {
+		return false
+	}
+	return eb.Status == http.StatusUnauthorized || eb.Status == http.StatusForbidden
 }
 
 // Invalidate drops the token of generation gen if it is still current.

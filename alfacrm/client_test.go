@@ -439,3 +439,29 @@ func TestContextCancelledWhileWaitingForLogin(t *testing.T) {
 	require.NoError(t, c.Login(t.Context()))
 	assert.Equal(t, int32(1), f.logins.Load())
 }
+
+// A refusal reported in a 200 body is treated like a 401: one re-login and
+// a replay.
+func TestRefusalInHTTP200Body(t *testing.T) {
+	f := newFake(t)
+	f.add(map[string]any{"name": "Student Example"})
+	var n atomic.Int32
+	f.addHook(func(s seen) (*http.Response, error, bool) {
+		if s.Path == "/v2api/1/customer/index" && n.Add(1) == 1 {
+			return jsonResp(200, `{"name":"Unauthorized","message":"Your request was made with invalid credentials.","code":0,"status":401}`), nil, true
+		}
+		return nil, nil, false
+	})
+	c := f.client()
+	p, err := c.CustomersPage(t.Context(), CustomerQuery{}, 0)
+	require.NoError(t, err)
+	assert.Len(t, p.Items, 1)
+	assert.Equal(t, int32(2), f.logins.Load())
+
+	// And when it persists, it is an error matching ErrUnauthorized.
+	f.addHook(pathHook("/v2api/1/customer/index", func(seen) *http.Response {
+		return jsonResp(200, `{"name":"Unauthorized","message":"Your request was made with invalid credentials.","code":0,"status":401}`)
+	}))
+	_, err = c.CustomersPage(t.Context(), CustomerQuery{}, 0)
+	assert.ErrorIs(t, err, ErrUnauthorized)
+}
