@@ -7,8 +7,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -73,11 +76,7 @@ func (s *Server) traceID() string {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.stats.requests.Add(1)
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	perr := r.ParseForm()
-	var form url.Values
-	if r.Method != http.MethodGet && len(r.PostForm) > 0 {
-		form = r.PostForm
-	}
+	form, perr := parseParams(r)
 	s.record(r, form)
 	trace := s.traceID()
 	ctx := r.Context()
@@ -137,6 +136,56 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(body)
+}
+
+// parseParams fills r.Form with the query and body parameters and returns
+// the body's own parameters (nil for none). Bodies may be urlencoded,
+// multipart (PHP SDK uploads) or a JSON object (Node SDK), whose non-string
+// values are kept as JSON text, as Graph reads complex parameters.
+func parseParams(r *http.Request) (url.Values, error) {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch {
+	case ct == "application/json" && r.Method != http.MethodGet:
+		if err := r.ParseForm(); err != nil {
+			return nil, err
+		}
+		var obj map[string]any
+		dec := json.NewDecoder(r.Body)
+		dec.UseNumber()
+		if err := dec.Decode(&obj); err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("JSON body: %w", err)
+		}
+		body := url.Values{}
+		for k, v := range obj {
+			switch x := v.(type) {
+			case string:
+				body.Set(k, x)
+			case json.Number:
+				body.Set(k, x.String())
+			default:
+				b, _ := json.Marshal(x)
+				body.Set(k, string(b))
+			}
+			r.Form[k] = append(r.Form[k], body[k]...)
+		}
+		return body, nil
+	case ct == "multipart/form-data":
+		if err := r.ParseMultipartForm(maxBodyBytes); err != nil {
+			return nil, err
+		}
+		body := url.Values{}
+		for k, v := range r.MultipartForm.Value {
+			body[k] = v
+		}
+		return body, nil
+	}
+	if err := r.ParseForm(); err != nil {
+		return nil, err
+	}
+	if r.Method != http.MethodGet && len(r.PostForm) > 0 {
+		return r.PostForm, nil
+	}
+	return nil, nil
 }
 
 func (s *Server) expand(v string) string {

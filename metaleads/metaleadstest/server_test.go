@@ -2,6 +2,7 @@ package metaleadstest_test
 
 import (
 	"encoding/json"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecademy/leadkit/internal/demo"
 	"github.com/ecademy/leadkit/metaleads"
 	"github.com/ecademy/leadkit/metaleads/metaleadstest"
 	"github.com/stretchr/testify/require"
@@ -526,4 +528,108 @@ func TestBatch(t *testing.T) {
 	require.Contains(t, raw[0]["body"], `"code":80005`)
 	require.Nil(t, raw[1], "a timed-out item is null")
 	require.Equal(t, 200.0, raw[2]["code"])
+}
+
+func TestBodyFormats(t *testing.T) {
+	srv := newEmpty(t)
+	formID, _ := seedForm(srv, 2, ref)
+	batch := []map[string]string{{"method": "GET", "relative_url": formID + "/leads"}}
+
+	// A JSON body, as the Node SDK sends: non-string values are JSON text.
+	js, _ := json.Marshal(map[string]any{"access_token": srv.PageToken, "batch": batch, "include_headers": false})
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v25.0/", strings.NewReader(string(js)))
+	req.Header.Set("Content-Type", "application/json")
+	r := do(t, srv, req)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.NotContains(t, string(r.Body), "headers")
+	require.Contains(t, string(r.Body), `\"data\":[`)
+	require.Equal(t, "form", srv.Requests()[0].Token())
+
+	// multipart/form-data.
+	var buf strings.Builder
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("access_token", srv.PageToken)
+	_ = mw.WriteField("subscribed_fields", "leadgen")
+	_ = mw.Close()
+	req, _ = http.NewRequest(http.MethodPost, srv.URL+"/v25.0/"+srv.PageID+"/subscribed_apps", strings.NewReader(buf.String()))
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	r = do(t, srv, req)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Equal(t, true, r.JSON["success"])
+
+	req, _ = http.NewRequest(http.MethodPost, srv.URL+"/v25.0/", strings.NewReader("{not json"))
+	req.Header.Set("Content-Type", "application/json")
+	require.Equal(t, 100, do(t, srv, req).code(t))
+}
+
+func TestAdLeadsEdgeAndWrites(t *testing.T) {
+	ds := demo.New(demo.Config{Ref: ref})
+	srv := newEmpty(t, metaleadstest.WithDataset(ds))
+	ad := ds.Ads[0]
+	want := ds.LeadsOfAd(ad.ID)
+	require.NotEmpty(t, want)
+	var got []string
+	r := get(t, srv, srv.PageToken, "/v25.0/"+ad.ID+"/leads?limit=50&fields=id,ad_id,campaign_id")
+	for {
+		for _, row := range r.data(t) {
+			require.Equal(t, ad.ID, row["ad_id"])
+			require.Equal(t, ad.CampaignID, row["campaign_id"])
+			got = append(got, row["id"].(string))
+		}
+		if r.next() == "" {
+			break
+		}
+		r = get(t, srv, "", r.next())
+	}
+	require.Len(t, got, len(want))
+	require.Equal(t, want[len(want)-1].ID, got[0], "newest first")
+
+	other := srv.PageTokenFor(srv.AddPage(metaleadstest.Page{}))
+	require.Equal(t, 100, get(t, srv, other, "/v25.0/"+ad.ID+"/leads").code(t))
+
+	// Node reads of the ads hierarchy.
+	r = get(t, srv, srv.UserToken, "/v25.0/"+ad.ID+"?fields=name,adset_id,campaign{name}")
+	require.Equal(t, ad.Name, r.JSON["name"])
+	require.Equal(t, ad.AdSetID, r.JSON["adset_id"])
+	require.Equal(t, map[string]any{"id": ad.CampaignID, "name": mustCampaign(t, ds, ad.CampaignID)}, r.JSON["campaign"])
+
+	// Form status update and lead deletion.
+	form := ds.Forms[0].ID
+	r = post(t, srv, srv.PageToken, "/v25.0/"+form, url.Values{"status": {"ARCHIVED"}})
+	require.Equal(t, true, r.JSON["success"])
+	require.Equal(t, "ARCHIVED", get(t, srv, srv.PageToken, "/v25.0/"+form+"?fields=status").JSON["status"])
+	require.Equal(t, 100, post(t, srv, srv.PageToken, "/v25.0/"+form, url.Values{"status": {"PAUSED"}}).code(t))
+	lead := want[0].ID
+	req, _ := http.NewRequest(http.MethodDelete, srv.URL+"/v25.0/"+lead, nil)
+	req.Header.Set("Authorization", "Bearer "+srv.PageToken)
+	require.Equal(t, true, do(t, srv, req).JSON["success"])
+	require.Equal(t, 100, get(t, srv, srv.PageToken, "/v25.0/"+lead).code(t))
+}
+
+func mustCampaign(t *testing.T, ds *demo.Dataset, id string) string {
+	t.Helper()
+	c, ok := ds.Campaign(id)
+	require.True(t, ok)
+	return c.Name
+}
+
+func TestOptionValidation(t *testing.T) {
+	for name, o := range map[string]metaleadstest.Option{
+		"version": metaleadstest.WithAPIVersion("25"), "latency": metaleadstest.WithLatency(-1),
+		"usage": metaleadstest.WithUsageRate(101), "synthetic": metaleadstest.WithSyntheticForm("", -1),
+		"clock": metaleadstest.WithClock(nil), "dataset": metaleadstest.WithDataset(nil),
+		"addr": metaleadstest.WithAddr(""), "secret": metaleadstest.WithAppSecret(""),
+		"appid": metaleadstest.WithAppID(""), "empty": metaleadstest.WithEmptyPages(-1),
+		"reduce": metaleadstest.WithReduceDataAbove(-1), "log": metaleadstest.WithRequestLog(-1),
+		"polls": metaleadstest.WithAsyncPolls(-1),
+	} {
+		require.Panics(t, func() { metaleadstest.NewServer(o) }, name)
+	}
+	srv := newEmpty(t, metaleadstest.WithAPIVersion("v24.0"), metaleadstest.WithAppID("1111222233334444"))
+	require.Equal(t, "v24.0", get(t, srv, srv.UserToken, "/me").Header.Get("Facebook-Api-Version"))
+	require.Equal(t, "1111222233334444|"+srv.AppSecret, srv.AppToken)
+
+	second := srv.IssueUserToken()
+	require.NotEqual(t, srv.UserToken, second)
+	require.Equal(t, http.StatusOK, get(t, srv, second, "/v25.0/me/accounts").Status)
 }

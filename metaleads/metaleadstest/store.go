@@ -39,18 +39,35 @@ type AdAccount struct {
 
 // Campaign is an ad campaign of an ad account.
 type Campaign struct {
-	ID, AccountID, Name string
+	// ID is made up by AddCampaign when empty.
+	ID string
+	// AccountID is the seeded ad account ("act_" optional).
+	AccountID string
+	// Name is returned as campaign_name on leads and insights.
+	Name string
 }
 
 // AdSet is an ad set of a campaign.
 type AdSet struct {
-	ID, CampaignID, Name string
+	// ID is made up by AddAdSet when empty.
+	ID string
+	// CampaignID is the seeded campaign the ad set belongs to.
+	CampaignID string
+	// Name is returned as adset_name on leads and insights.
+	Name string
 }
 
-// Ad is an ad of an ad set. FormID, when set, is the lead form it collects
-// leads with (informational).
+// Ad is an ad of an ad set.
 type Ad struct {
-	ID, AdSetID, Name, FormID string
+	// ID is made up by AddAd when empty.
+	ID string
+	// AdSetID is the seeded ad set the ad belongs to.
+	AdSetID string
+	// Name is returned as ad_name on leads and insights.
+	Name string
+	// FormID, when set, is the lead form the ad opens; a Page token of
+	// another Page may not read the ad's leads.
+	FormID string
 }
 
 // InsightsRow is one day of delivery of one ad: the unit the fake aggregates
