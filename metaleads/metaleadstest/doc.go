@@ -32,9 +32,9 @@
 //     client_credentials), GET /debug_token
 //   - POST / (or /vN.M/) with batch=[...] (at most 50 items)
 //
-// The access token is read from access_token in the query or the urlencoded
-// body (where Meta's SDKs put it) or from an "Authorization: Bearer" (or
-// "OAuth") header. Every response carries X-App-Usage and
+// The access token is read from access_token in the query or the body
+// (urlencoded, multipart or a JSON object; where Meta's SDKs put it) or from
+// an "Authorization: Bearer" (or "OAuth") header. Every response carries X-App-Usage and
 // X-Business-Use-Case-Usage (types pages, leadgen, ads_insights,
 // ads_management) whose call_count grows with the number of requests
 // (WithUsageRate), plus X-Ad-Account-Usage and X-FB-Ads-Insights-Throttle on
@@ -109,15 +109,18 @@
 //     silently; Graph documents no maximum for leads and instead fails heavy
 //     pages with code 1, which WithReduceDataAbove reproduces. Cursors never
 //     expire and the "After Cursor exceeds the max limit" error never occurs.
-//   - Field expansion: nested selections are applied one level at a time and
-//     unknown nested fields are ignored; modifiers such as .limit(n) are
+//   - Field expansion: nested selections are applied, but unknown nested
+//     fields are ignored rather than refused; modifiers such as .limit(n) are
 //     accepted and ignored. Graph's default field sets vary by node; the fake
 //     uses the small sets listed above.
 //   - Leads: no Leads Access Manager, no dev-mode restrictions, no 90-day
-//     expiry (expired_leads_count is what AddForm was given). Synthetic forms
+//     expiry: expired_leads_count is what AddForm was given, and leads_count
+//     is the served leads plus those expired ones. Synthetic forms
 //     (WithSyntheticForm) have organic leads only, so they never appear under
 //     /{ad-id}/leads.
-//   - Tokens: one user who administers everything; long-lived exchanges
+//   - Tokens: one user who administers everything, and any valid User or
+//     Page token may read ad objects and insights (Graph decides by the
+//     person's role on the ad account); long-lived exchanges
 //     always succeed for a valid User token; Page tokens never expire; the
 //     app token works only for /debug_token. Batch items are authenticated
 //     with the batch's token unless they carry their own, and their proof is
