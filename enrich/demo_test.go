@@ -101,10 +101,10 @@ func TestDemoTraps(t *testing.T) {
 	}
 	traps := map[string]want{
 		"two cards: the student card wins": {tr.TwoCards.Lead, tr.TwoCards.StudentCard, MatchedByEmail, true},
-		"phone only":                        {tr.PhoneOnly.Lead, tr.PhoneOnly.Customer, MatchedByPhone, false},
-		"split: the e-mail's card wins":     {tr.Split.Lead, tr.Split.EmailCard, MatchedByEmail, false},
-		"archived card":                     {tr.Archived.Lead, tr.Archived.Customer, MatchedByEmail, false},
-		"e-mail in another case":            {tr.EmailCase.Lead, tr.EmailCase.Customer, MatchedByEmail, false},
+		"phone only":                       {tr.PhoneOnly.Lead, tr.PhoneOnly.Customer, MatchedByPhone, false},
+		"split: the e-mail's card wins":    {tr.Split.Lead, tr.Split.EmailCard, MatchedByEmail, false},
+		"archived card":                    {tr.Archived.Lead, tr.Archived.Customer, MatchedByEmail, false},
+		"e-mail in another case":           {tr.EmailCase.Lead, tr.EmailCase.Customer, MatchedByEmail, false},
 	}
 	var leads []metaleads.Lead
 	var names []string
