@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -84,15 +83,6 @@ func newEnricher(tb testing.TB, crm CRM, cfg Config) *Enricher {
 	return e
 }
 
-// byID indexes enriched leads by lead id.
-func byID(els []EnrichedLead) map[string]EnrichedLead {
-	m := make(map[string]EnrichedLead, len(els))
-	for _, el := range els {
-		m[el.Lead.ID] = el
-	}
-	return m
-}
-
 // jsonOf marshals v or fails the test.
 func jsonOf(tb testing.TB, v any) string {
 	tb.Helper()
@@ -119,19 +109,4 @@ func leadIDs(els []EnrichedLead) []string {
 		ids[i] = el.Lead.ID
 	}
 	return ids
-}
-
-// demoLead converts a demo lead into a metaleads lead (as the Graph fake
-// serves it).
-func demoLead(l demo.Lead) metaleads.Lead {
-	out := metaleads.Lead{
-		ID: l.ID, CreatedTime: l.CreatedTime, FormID: l.FormID,
-		AdID: l.AdID, AdName: l.AdName, AdSetID: l.AdSetID, AdSetName: l.AdSetName,
-		CampaignID: l.CampaignID, CampaignName: l.CampaignName,
-		IsOrganic: l.IsOrganic, Platform: l.Platform,
-	}
-	for _, f := range l.Fields {
-		out.Fields = append(out.Fields, metaleads.Field{Name: f.Name, Values: slices.Clone(f.Values)})
-	}
-	return out
 }
