@@ -36,7 +36,7 @@ func (d *directory) summary(id int) (Payments, Attendance) {
 // bulk reads the directory once, then enriches each lead in memory, in
 // order.
 func (r *run) bulk(ctx context.Context, yield func(EnrichedLead, error) bool) {
-	dir, err := loadDirectory(ctx, r.e.crm, r.e.m)
+	dir, err := loadDirectory(ctx, r.e.crm, r.e.m, r.e.cfg.Concurrency)
 	if err != nil {
 		yield(EnrichedLead{}, err)
 		return
@@ -63,9 +63,9 @@ func (r *run) bulk(ctx context.Context, yield func(EnrichedLead, error) bool) {
 }
 
 // loadDirectory reads every card (students and leads, active and
-// archived), every payment and every conducted lesson, the four lists
-// concurrently.
-func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher) (*directory, error) {
+// archived), every payment and every conducted lesson: the four lists
+// concurrently, at most conc at a time.
+func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher, conc int) (*directory, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -82,10 +82,23 @@ func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher) (*dire
 			cancel()
 		})
 	}
+	sem := make(chan struct{}, max(1, min(conc, bulkLists)))
+	start := func() bool { // waits for a slot; false when the load failed
+		select {
+		case sem <- struct{}{}:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	wg.Add(bulkLists)
 	for i, q := range []alfacrm.CustomerQuery{bulkStudents, bulkLeads} {
 		go func() {
 			defer wg.Done()
+			if !start() {
+				return
+			}
+			defer func() { <-sem }()
 			for cu, err := range dir.Customers(ctx, q) {
 				if err != nil {
 					fail("customers", err)
@@ -97,6 +110,10 @@ func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher) (*dire
 	}
 	go func() {
 		defer wg.Done()
+		if !start() {
+			return
+		}
+		defer func() { <-sem }()
 		pays = map[int]*history{}
 		for p, err := range dir.Payments(ctx, bulkPayments) {
 			if err != nil {
@@ -116,6 +133,10 @@ func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher) (*dire
 	}()
 	go func() {
 		defer wg.Done()
+		if !start() {
+			return
+		}
+		defer func() { <-sem }()
 		lessons = map[int]*history{}
 		for l, err := range dir.Lessons(ctx, bulkLessons) {
 			if err != nil {
@@ -135,6 +156,9 @@ func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher) (*dire
 	wg.Wait()
 	if first != nil {
 		return nil, first
+	}
+	if err := ctx.Err(); err != nil { // cancelled by the caller
+		return nil, err
 	}
 
 	d := &directory{

@@ -27,6 +27,31 @@ type memCRM struct {
 	failFind error
 	// gate, when set, runs before FindCustomers answers (it may block).
 	gate func(ctx context.Context, q alfacrm.ContactQuery) error
+	// listing and maxListing count the list iterations in progress.
+	listing, maxListing int
+	// hold, when set, makes every list wait for it to be closed before
+	// its first item.
+	hold chan struct{}
+}
+
+// enter and leave track concurrent list iterations; enter waits for hold.
+func (m *memCRM) enter(ctx context.Context) {
+	m.mu.Lock()
+	m.listing++
+	m.maxListing = max(m.maxListing, m.listing)
+	m.mu.Unlock()
+	if m.hold != nil {
+		select {
+		case <-m.hold:
+		case <-ctx.Done():
+		}
+	}
+}
+
+func (m *memCRM) leave() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.listing--
 }
 
 var _ CRM = (*memCRM)(nil)
@@ -86,6 +111,8 @@ func (m *memCRM) FindCustomers(ctx context.Context, q alfacrm.ContactQuery) ([]a
 func (m *memCRM) Customers(ctx context.Context, q alfacrm.CustomerQuery) iter.Seq2[alfacrm.Customer, error] {
 	m.count("Customers")
 	return func(yield func(alfacrm.Customer, error) bool) {
+		m.enter(ctx)
+		defer m.leave()
 		for _, c := range m.cards {
 			study := q.IsStudy == nil || *q.IsStudy
 			if c.IsStudy != study || (c.Removed && q.Removed == alfacrm.ActiveOnly) {
@@ -111,6 +138,8 @@ func (m *memCRM) Customers(ctx context.Context, q alfacrm.CustomerQuery) iter.Se
 func (m *memCRM) Payments(ctx context.Context, q alfacrm.PaymentQuery) iter.Seq2[alfacrm.Payment, error] {
 	m.count("Payments")
 	return func(yield func(alfacrm.Payment, error) bool) {
+		m.enter(ctx)
+		defer m.leave()
 		for _, p := range m.payments {
 			if (q.CustomerID == 0 || p.CustomerID == q.CustomerID) && !yield(p, nil) {
 				return
@@ -122,6 +151,8 @@ func (m *memCRM) Payments(ctx context.Context, q alfacrm.PaymentQuery) iter.Seq2
 func (m *memCRM) Lessons(ctx context.Context, q alfacrm.LessonQuery) iter.Seq2[alfacrm.Lesson, error] {
 	m.count("Lessons")
 	return func(yield func(alfacrm.Lesson, error) bool) {
+		m.enter(ctx)
+		defer m.leave()
 		for _, l := range m.lessons {
 			if q.CustomerID != 0 && !slices.ContainsFunc(l.Details, func(a alfacrm.Attendance) bool { return a.CustomerID == q.CustomerID }) {
 				continue

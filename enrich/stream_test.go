@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/ecademy/leadkit/alfacrm"
@@ -378,4 +379,27 @@ func TestFlightCacheIsBounded(t *testing.T) {
 	_, err = c.get(context.Background(), 500, func(context.Context) (int, error) { fails++; return 1, nil })
 	require.NoError(t, err)
 	assert.Equal(t, 2, fails, "failures are not cached")
+}
+
+func TestBulkListsConcurrently(t *testing.T) {
+	for _, tc := range []struct{ conc, want int }{{1, 1}, {2, 2}, {8, 4}} {
+		synctest.Test(t, func(t *testing.T) {
+			m, leads := population(20, 3)
+			m.hold = make(chan struct{})
+			e := newEnricher(t, m, Config{Strategy: StrategyBulk, Concurrency: tc.conc})
+			done := make(chan error)
+			go func() {
+				_, err := e.EnrichAll(context.Background(), leads)
+				done <- err
+			}()
+			synctest.Wait() // every list that may start has started and waits
+			m.mu.Lock()
+			listing := m.listing
+			m.mu.Unlock()
+			assert.Equal(t, tc.want, listing, "lists read at once with concurrency %d", tc.conc)
+			close(m.hold)
+			require.NoError(t, <-done)
+			assert.Equal(t, tc.want, m.maxListing)
+		})
+	}
 }
