@@ -108,7 +108,8 @@ type Config struct {
 	// Strategy selects how the CRM is read; the zero value is StrategyAuto.
 	Strategy Strategy
 	// Concurrency is the number of leads the per-lead strategy enriches at
-	// once; 0 means DefaultConcurrency.
+	// once, and bounds the lists the bulk strategy reads at once (four at
+	// most); 0 means DefaultConcurrency. 1 makes every strategy sequential.
 	Concurrency int
 	// PhoneRegion is the ISO 3166-1 region (e.g. "UA") assumed for phone
 	// numbers without a country code, on leads and on CRM cards. Empty
