@@ -391,7 +391,9 @@ func incomePayTypes() ([]int, error) {
 	return out, nil
 }
 
-// Output opens -out FILE, or returns stdout when path is "" or "-".
+// Output opens -out FILE, or returns stdout when path is "" or "-". The file
+// is created at once and keeps whatever was written if the program fails;
+// prefer Create, which publishes the file only on success.
 func Output(path string, stdout io.Writer) (io.Writer, func() error, error) {
 	if path == "" || path == "-" {
 		return stdout, func() error { return nil }, nil
