@@ -8,10 +8,9 @@ import (
 	"github.com/ecademy/leadkit/internal/demo"
 )
 
-// loadDemo seeds the demo school of internal/demo. The server's branch
+// loadDemo seeds the demo school d (read only). The server's branch
 // becomes the demo's first branch; its dictionaries replace the defaults.
-func (s *Server) loadDemo(ref time.Time, seed int64) error {
-	d := demo.New(demo.Config{Ref: ref, Loc: s.cfg.loc, Seed: seed})
+func (s *Server) loadDemo(d *demo.Dataset) error {
 	if len(d.Branches) == 0 {
 		return fmt.Errorf("alfacrmtest: the demo data set has no branch")
 	}

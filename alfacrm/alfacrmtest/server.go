@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecademy/leadkit/internal/demo"
 	"github.com/ecademy/leadkit/internal/redact"
 )
 
@@ -82,11 +83,14 @@ type config struct {
 	tokenTTL      time.Duration
 	clock         func() time.Time
 	loc           *time.Location
+	locSet        bool // WithTimezone was given
 	email, apiKey string
 	loginStatus   int
 	demo          bool
-	demoRef       time.Time
-	demoSeed      int64
+	demoCfg       demo.Config   // WithDemoData, WithDemoConfig
+	demoSeed      int64         // WithDemoSeed; applies when demoCfg.Seed is 0
+	dataset       *demo.Dataset // WithDataset
+	datasetNil    bool          // WithDataset(nil): NewServer panics
 	chaos         *Chaos
 }
 
@@ -131,8 +135,12 @@ func WithTokenTTL(d time.Duration) Option { return func(c *config) { c.tokenTTL 
 func WithClock(now func() time.Time) Option { return func(c *config) { c.clock = now } }
 
 // WithTimezone sets the school's time zone: every date the server writes or
-// reads is wall-clock time in loc. The default is Moscow time (a fixed UTC+3).
-func WithTimezone(loc *time.Location) Option { return func(c *config) { c.loc = loc } }
+// reads is wall-clock time in loc. The default is Moscow time (a fixed UTC+3),
+// or the demo data set's time zone when WithDataset or WithDemoConfig gives
+// one.
+func WithTimezone(loc *time.Location) Option {
+	return func(c *config) { c.loc, c.locSet = loc, true }
+}
 
 // WithCredentials replaces the generated login e-mail and API key, for a
 // sandbox whose credentials must stay the same across restarts.
@@ -145,14 +153,35 @@ func WithCredentials(email, apiKey string) Option {
 func WithLoginFailureStatus(status int) Option { return func(c *config) { c.loginStatus = status } }
 
 // WithDemoData seeds the demo school of internal/demo, built around ref
-// (the "now" of the data set): over 1,500 customers, their payments and
-// lessons, and the dictionaries they refer to.
+// (the "now" of the data set) in the server's time zone: over 1,500
+// customers, their payments and lessons, and the dictionaries they refer to.
 func WithDemoData(ref time.Time) Option {
-	return func(c *config) { c.demo, c.demoRef = true, ref }
+	return WithDemoConfig(demo.Config{Ref: ref})
 }
 
-// WithDemoSeed changes the seed of the demo data (default 1); it has no
-// effect without WithDemoData.
+// WithDemoConfig is WithDemoData with the full demo configuration: reference
+// day, seed and sizes (demo.Config.Customers, demo.Config.Leads; zero means
+// the defaults). A nil cfg.Loc means the server's time zone; a non-nil one
+// becomes the server's time zone unless WithTimezone is given. demo.Config
+// lives in an internal package, so this option is for programs inside the
+// leadkit module (the sandbox, enrich tests, benchmarks).
+func WithDemoConfig(cfg demo.Config) Option {
+	return func(c *config) { c.demo, c.demoCfg, c.dataset, c.datasetNil = true, cfg, nil, false }
+}
+
+// WithDataset seeds the server from an already built demo data set, so that
+// a program can serve the very same people from the fake Graph API
+// (metaleadstest.WithDataset) and the fake AlfaCRM without building the data
+// twice. The data set's time zone becomes the server's unless WithTimezone
+// is given. The server only reads ds. Like WithDemoConfig, it is for
+// programs inside the leadkit module. NewServer panics on a nil ds.
+func WithDataset(ds *demo.Dataset) Option {
+	return func(c *config) { c.demo, c.dataset, c.datasetNil = true, ds, ds == nil }
+}
+
+// WithDemoSeed changes the seed of the demo data (default 1) when the demo
+// configuration does not set one; it has no effect without WithDemoData or
+// WithDemoConfig, nor with WithDataset.
 func WithDemoSeed(seed int64) Option { return func(c *config) { c.demoSeed = seed } }
 
 // WithChaos starts the server in chaos mode; see SetChaos.
@@ -181,6 +210,17 @@ func NewServer(opts ...Option) *Server {
 	}
 	if cfg.tokenTTL <= 0 {
 		panic("alfacrmtest: WithTokenTTL needs a positive duration")
+	}
+	if cfg.datasetNil {
+		panic("alfacrmtest: WithDataset needs a data set")
+	}
+	if cfg.demo && !cfg.locSet {
+		switch {
+		case cfg.dataset != nil && cfg.dataset.Loc != nil:
+			cfg.loc = cfg.dataset.Loc
+		case cfg.dataset == nil && cfg.demoCfg.Loc != nil:
+			cfg.loc = cfg.demoCfg.Loc
+		}
 	}
 	if cfg.clock == nil || cfg.loc == nil {
 		panic("alfacrmtest: nil clock or time zone")
@@ -222,7 +262,18 @@ func NewServer(opts ...Option) *Server {
 	}
 	s.st.addDict(kindBranch, DefaultBranchID, "Main branch")
 	if cfg.demo {
-		if err := s.loadDemo(cfg.demoRef, cfg.demoSeed); err != nil {
+		ds := cfg.dataset
+		if ds == nil {
+			dc := cfg.demoCfg
+			if dc.Loc == nil {
+				dc.Loc = cfg.loc
+			}
+			if dc.Seed == 0 {
+				dc.Seed = cfg.demoSeed
+			}
+			ds = demo.New(dc)
+		}
+		if err := s.loadDemo(ds); err != nil {
 			ln.Close()
 			panic(err)
 		}
