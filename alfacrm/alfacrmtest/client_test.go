@@ -170,12 +170,16 @@ func TestClientCreateIsNotDuplicated(t *testing.T) {
 	}{
 		{"dropped after the create", alfacrmtest.Fault{Reset: true, Perform: true}, 1},
 		{"500 after the create", alfacrmtest.Fault{Status: 500, Perform: true}, 1},
+		{"504 html after the create", alfacrmtest.Fault{Status: 504, HTML: true, Perform: true}, 1},
+		// The card is stored at once but the answer never comes in time: the
+		// client's attempt timeout fires, and its lookup finds the card.
+		{"timed out after the create", alfacrmtest.Fault{Delay: time.Hour, Perform: true}, 1},
 		{"dropped before the create", alfacrmtest.Fault{Reset: true}, 2},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv := alfacrmtest.NewServer()
 			defer srv.Close()
-			client := newClient(t, srv)
+			client := newClient(t, srv, func(cfg *alfacrm.Config) { cfg.Retry.AttemptTimeout = 300 * time.Millisecond })
 			srv.FailMatching("/customer/create", 1, c.fault)
 			got, err := client.CreateCustomer(context.Background(), in)
 			if err != nil {
@@ -193,6 +197,46 @@ func TestClientCreateIsNotDuplicated(t *testing.T) {
 			}
 			if creates != c.wantCreates {
 				t.Errorf("%d create requests, want %d", creates, c.wantCreates)
+			}
+		})
+	}
+}
+
+// A token refused in the middle of an iteration (expired: 401, or the 403
+// some installations send) is renewed once and the page is fetched again:
+// no card is lost and none is delivered twice.
+func TestClientRefusalMidIterationLosesNothing(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		fault alfacrmtest.Fault
+	}{
+		{"401 expired", alfacrmtest.Fault{ExpireToken: true}},
+		{"403", alfacrmtest.Fault{Status: 403}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := alfacrmtest.NewServer(alfacrmtest.WithFixedPageSize(3))
+			defer srv.Close()
+			for i := range 10 {
+				srv.AddCustomer(alfacrmtest.Customer{Name: fmt.Sprint("Student ", i), IsStudy: true})
+			}
+			want := expected(srv, func(cu alfacrmtest.Customer) bool { return cu.IsStudy })
+			client := newClient(t, srv)
+			var got []int
+			for cu, err := range client.Customers(context.Background(), alfacrm.CustomerQuery{}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, cu.ID)
+				if len(got) == 4 { // page 1 is being delivered: refuse the next request
+					srv.FailMatching("/customer/index", 1, c.fault)
+				}
+			}
+			wantIDs(t, "students", got, want)
+			if srv.PendingFaults() != 0 {
+				t.Error("the refusal never fired")
+			}
+			if n := srv.LoginCount(); n != 2 {
+				t.Errorf("LoginCount = %d, want 2", n)
 			}
 		})
 	}

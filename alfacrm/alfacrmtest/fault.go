@@ -33,7 +33,10 @@ type Fault struct {
 	// Reset drops the connection (TCP RST) without any response.
 	Reset bool
 	// Delay waits before answering (cut short when the client gives up or
-	// the server closes).
+	// the server closes). Without Perform the request is carried out after
+	// the wait, if at all; with Perform it is carried out on arrival and
+	// only the answer is late, so a client that times out has still
+	// created the card.
 	Delay time.Duration
 	// RetryAfter sets a Retry-After header, in seconds.
 	RetryAfter int
@@ -182,16 +185,22 @@ func (s *Server) takeFault(path string) *Fault {
 // applyFault answers r according to f and stores the status written in
 // *status (0 for a dropped connection).
 func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, body []byte, f Fault, status *int) {
-	s.wait(r, f.Delay)
 	if f.ExpireToken {
+		s.wait(r, f.Delay)
 		s.expireToken(r)
 		*status = writeResponse(w, unauthorized())
 		return
 	}
 	needReal := f.Perform || (!f.Reset && f.Body == "" && !f.HTML && f.Status < 400)
 	var real response
-	if needReal {
-		real = s.route(r, body)
+	if f.Perform {
+		real = s.route(r, body) // carried out on arrival; only the answer waits
+		s.wait(r, f.Delay)
+	} else {
+		s.wait(r, f.Delay)
+		if needReal {
+			real = s.route(r, body)
+		}
 	}
 	if f.Reset {
 		resetConn(w)
