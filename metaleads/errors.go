@@ -243,6 +243,7 @@ func parseGraphError(body []byte) (graphError, bool) {
 		set("message", &ge.Message)
 		set("type", &ge.Type)
 		set("code", &ge.Code)
+		set("subcode", &ge.Subcode) // debug_token's data.error spelling
 		set("error_subcode", &ge.Subcode)
 		set("error_user_title", &ge.UserTitle)
 		set("error_user_msg", &ge.UserMessage)

@@ -114,7 +114,7 @@ func (c *Client) FormsPager(pageID string, opts FormsOptions) *Pager[Form] {
 		p, err := c.formsPage(ctx, pageID, opts, after, limit)
 		return p, c.err(err)
 	}
-	return newPager("forms.page", fetch, opts.After, limit, c.logDebug)
+	return newPager("forms.page", fetch, opts.After, limit, c.logDebug).redacting(c.err)
 }
 
 // Forms iterates over the lead forms of a Page, fetching pages lazily; see

@@ -171,7 +171,7 @@ func (c *Client) leadsPager(edge leadsEdge, id string, opts LeadsOptions) *Pager
 		p, err := c.leadsPage(ctx, edge, id, opts, after, limit)
 		return p, c.err(err)
 	}
-	return newPager(edge.op, fetch, opts.After, limit, c.logDebug)
+	return newPager(edge.op, fetch, opts.After, limit, c.logDebug).redacting(c.err)
 }
 
 // LeadsPage fetches one page of a form's leads (GET /{form-id}/leads). Pass

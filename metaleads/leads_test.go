@@ -213,7 +213,7 @@ func TestLeadsChecksContextBetweenPages(t *testing.T) {
 }
 
 func TestLeadsFiltering(t *testing.T) {
-	since := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)             // 1775001600
+	since := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)                // 1775001600
 	until := time.Date(2026, 4, 2, 0, 0, 0, 500, time.FixedZone("", 0)) // fractional: rounded up
 	s, mt := newScript(t, ok(leadsPage("", false)), ok(leadsPage("", false)))
 	c := newTestClient(t, mt)

@@ -47,6 +47,7 @@ type Pager[T any] struct {
 	pending error // error to return on the next call (after delivering a page)
 	seen    map[string]bool
 	log     func(ctx context.Context, msg string, attrs ...slog.Attr)
+	wrap    func(error) error // the client's redaction point
 	op      string
 }
 
@@ -55,6 +56,13 @@ func newPager[T any](op string, fetch pageFunc[T], after string, limit int, log 
 	if after != "" {
 		p.seen[after] = true
 	}
+	return p
+}
+
+// redacting makes Next pass every error (context errors, ErrRepeatedCursor)
+// through wrap, the client's redaction point.
+func (p *Pager[T]) redacting(wrap func(error) error) *Pager[T] {
+	p.wrap = wrap
 	return p
 }
 
@@ -79,6 +87,14 @@ func (p *Pager[T]) PageSize() int { return p.limit }
 // was, so Next may be called again to retry, except for ErrRepeatedCursor and
 // invalid options, which are final.
 func (p *Pager[T]) Next(ctx context.Context) (Page[T], error) {
+	page, err := p.next(ctx)
+	if err != nil && p.wrap != nil {
+		err = p.wrap(err)
+	}
+	return page, err
+}
+
+func (p *Pager[T]) next(ctx context.Context) (Page[T], error) {
 	if p.err != nil {
 		return Page[T]{}, p.err
 	}

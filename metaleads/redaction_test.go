@@ -1,0 +1,125 @@
+package metaleads
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// echoFail fails every request with an error that repeats everything a
+// careless transport might: the URL (with appsecret_proof and
+// input_token), the Authorization header and the body (with
+// client_secret and fb_exchange_token).
+type echoFail struct{}
+
+func (echoFail) RoundTrip(r *http.Request) (*http.Response, error) {
+	var body []byte
+	if r.Body != nil {
+		body, _ = io.ReadAll(r.Body)
+		r.Body.Close()
+	}
+	return nil, fmt.Errorf("dial tcp 192.0.2.1:443: connect: connection refused (request %s %s, Authorization: %s, body %q)",
+		r.Method, r.URL, r.Header.Get("Authorization"), body)
+}
+
+// echoServer answers 500 with a Graph error echoing the same things.
+type echoServer struct{}
+
+func (echoServer) RoundTrip(r *http.Request) (*http.Response, error) {
+	var body []byte
+	if r.Body != nil {
+		body, _ = io.ReadAll(r.Body)
+		r.Body.Close()
+	}
+	msg := fmt.Sprintf("boom for %s with %s and %s", r.URL, r.Header.Get("Authorization"), body)
+	b := fmt.Sprintf(`{"error":{"message":%q,"code":2,"type":"OAuthException","error_user_msg":%q,"fbtrace_id":"T"}}`, msg, msg)
+	return &http.Response{StatusCode: 500, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(b)), Request: r}, nil
+}
+
+func TestSecretsNeverLeak(t *testing.T) {
+	const (
+		appSecretEx  = "test-exchange-secret-S3CR3T"
+		shortTok     = "test-short-user-token-SHORT1"
+		inspectedTok = "test-inspected-token-INSP42"
+	)
+	for _, timed := range []bool{false, true} {
+		for name, rt := range map[string]http.RoundTripper{"transport error": echoFail{}, "server echo": echoServer{}} {
+			t.Run(fmt.Sprintf("%s timed=%v", name, timed), func(t *testing.T) {
+				h := &captureHandler{}
+				opts := []Option{WithAppSecret(testAppSecret), WithLogger(slog.New(h))}
+				if timed {
+					opts = append(opts, WithTimedProof(true))
+				}
+				c := newTestClient(t, rt, opts...)
+				secrets := []string{testToken, testAppSecret, AppSecretProof(testAppSecret, testToken), appSecretEx, shortTok, inspectedTok}
+				now := time.Now().Unix()
+				for d := int64(-5); d <= 5; d++ {
+					secrets = append(secrets, TimedAppSecretProof(testAppSecret, testToken, now+d))
+				}
+
+				var errs []error
+				add := func(err error) {
+					require.Error(t, err)
+					errs = append(errs, err)
+				}
+				ctx := context.Background()
+				_, err := c.Lead(ctx, "1122334455667788")
+				add(err)
+				_, err = c.LeadsPage(ctx, formID, LeadsOptions{})
+				add(err)
+				for _, err := range c.Leads(ctx, formID, LeadsOptions{}) {
+					add(err)
+				}
+				_, err = c.FormsPage(ctx, pageID, FormsOptions{})
+				add(err)
+				_, err = c.PageToken(ctx, pageID)
+				add(err)
+				_, err = c.ExchangeLongLived(ctx, "1234567890123456", appSecretEx, shortTok)
+				add(err)
+				_, err = c.DebugToken(ctx, inspectedTok)
+				add(err)
+				_, err = c.CheckPermissions(ctx)
+				add(err)
+				res, err := c.LeadsByID(ctx, []string{"1", "2"})
+				add(err)
+				for _, r := range res {
+					add(r.Err)
+				}
+
+				var texts []string
+				for _, err := range errs {
+					texts = append(texts, err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%v", err))
+					var ge *Error
+					if errors.As(err, &ge) {
+						texts = append(texts, fmt.Sprintf("%#v", *ge))
+					}
+				}
+				logs := h.text()
+				require.NotEmpty(t, logs, "debug logging was on")
+				texts = append(texts, logs)
+				all := strings.Join(texts, "\n")
+				for _, s := range secrets {
+					assert.NotContains(t, all, s)
+				}
+				assert.Contains(t, logs, "path=/v26.0/")
+				if _, ok := rt.(echoServer); ok {
+					// The SDK logs method, host and path, never the query or a
+					// body. (With echoFail the transport's own error text,
+					// which repeats the URL, is logged, redacted.)
+					assert.NotContains(t, logs, "fields=")
+					assert.NotContains(t, logs, "boom")
+				}
+			})
+		}
+	}
+}
