@@ -3,6 +3,7 @@ package alfacrm
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -149,7 +150,16 @@ func TestLoginResponseShapes(t *testing.T) {
 }
 
 func TestExpiredTokenConcurrentSingleLogin(t *testing.T) {
+	// AlfaCRM documents 401 for an expired token; some installations answer
+	// 403. Both are handled alike.
+	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden} {
+		t.Run(http.StatusText(status), func(t *testing.T) { testExpiredTokenConcurrent(t, status) })
+	}
+}
+
+func testExpiredTokenConcurrent(t *testing.T, status int) {
 	f := newFake(t)
+	f.rejectAs = status
 	for range 5 {
 		f.add(map[string]any{"name": "Student Example"})
 	}
@@ -368,10 +378,18 @@ func TestValidationErrorWithHTTP200(t *testing.T) {
 	f.addHook(pathHook("/v2api/1/customer/create", func(seen) *http.Response {
 		return jsonResp(200, `{"success":false,"errors":["Phone +380631234567 is already used by Olena Example", {"field":"email","message":"Email is not a valid email address."}],"model":null}`)
 	}))
-	c := f.client()
+	capture := newCapture()
+	c := f.client(func(c *Config) { c.Logger = slog.New(capture) })
 	_, err := c.CreateCustomer(t.Context(), CustomerInput{Name: "Olena Example", Phones: []string{"+380631234567"}})
 	require.Error(t, err)
 	assert.ErrorIs(t, err, ErrValidation)
+	lines := capture.all()
+	require.NotEmpty(t, lines, "the attempts were logged")
+	for _, l := range lines {
+		assert.NotContains(t, l, "Olena", "validation messages never reach the log")
+		assert.NotContains(t, l, "380631234567")
+		assert.NotContains(t, l, "already used")
+	}
 	var ae *Error
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, 200, ae.HTTPStatus)

@@ -2,11 +2,13 @@ package alfacrm
 
 import (
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ecademy/leadkit/internal/transport"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -309,5 +311,101 @@ func FuzzCustomFields(f *testing.F) {
 		}
 		// Duplicate keys: json keeps the last one, and so does the scan.
 		assert.Equal(t, want, got)
+	})
+}
+
+func FuzzFlexBool(f *testing.F) {
+	for _, s := range []string{`1`, `0`, `true`, `"0"`, `"yes"`, `""`, `null`, `2.5`, `"maybe"`, `[1]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var b flexBool
+		if err := json.Unmarshal([]byte(in), &b); err != nil {
+			return
+		}
+		// An accepted flag re-reads the same in both canonical forms.
+		var again, asInt flexBool
+		require.NoError(t, again.UnmarshalJSON([]byte(strconv.FormatBool(bool(b)))))
+		require.NoError(t, asInt.UnmarshalJSON([]byte(strconv.Itoa(boolInt(bool(b))))))
+		assert.Equal(t, b, again)
+		assert.Equal(t, b, asInt)
+		// A JSON number is true exactly when it is not zero.
+		if d, err := decimal.NewFromString(in); err == nil && json.Valid([]byte(in)) {
+			assert.Equal(t, !d.IsZero(), bool(b), in)
+		}
+	})
+}
+
+func FuzzFlexStrings(f *testing.F) {
+	for _, s := range []string{`["+380631234567","0671234567"]`, `"+380631234567"`, `[380631234567]`, `[]`, `null`, `["", "a", null]`, `[{"a":1}]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var fs flexStrings // through encoding/json, as in real decoding
+		if err := json.Unmarshal([]byte(in), &fs); err != nil {
+			return
+		}
+		for _, s := range fs {
+			assert.NotEmpty(t, strings.TrimSpace(s), "blank entries are dropped")
+		}
+		var raw []json.RawMessage
+		if json.Unmarshal([]byte(in), &raw) == nil {
+			assert.LessOrEqual(t, len(fs), len(raw), "one entry per element at most")
+		}
+		var plain []string
+		if json.Unmarshal([]byte(in), &plain) == nil {
+			var want []string
+			for _, s := range plain {
+				if trimSpace(s) != "" {
+					want = append(want, s)
+				}
+			}
+			assert.Equal(t, len(want), len(fs))
+			if len(want) > 0 {
+				assert.Equal(t, want, []string(fs), "a list of strings is kept as is")
+			}
+		}
+	})
+}
+
+// A whole customer/index body of any shape: either a page whose every item
+// converts, or an *Error whose message is bounded and says the response was
+// unusable when the body is not JSON.
+func FuzzDecodeCustomersPage(f *testing.F) {
+	f.Add(customersPageBody(2))
+	for _, s := range []string{
+		`[{"id":"5","name":"Bare One"}]`,
+		`{"total":1,"items":[{"id":{"a":1}}]}`,
+		`{"total": 2, "items": [{"id": 1, "name": "Ivan Exa`,
+		`{"success":false,"errors":["Phone is taken"]}`,
+		`{"name":"Unauthorized","message":"x","code":0,"status":401}`,
+		`<html><body>502 Bad Gateway</body></html>`,
+		`{"total":"3","count":"1","items":[{"id":"7","balance":1.5,"dob":"","phone":"063","teacher_ids":"Anna","custom_x":[1]}]}`,
+		``,
+	} {
+		f.Add([]byte(s))
+	}
+	c, err := NewClient(Config{BaseURL: testHost, Email: testEmail, APIKey: testAPIKey, BranchID: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	spec := c.customerSpec(CustomerQuery{})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		resp := &transport.Response{StatusCode: 200, Header: http.Header{}, Body: body}
+		rp, err := decodeRaw[wireCustomer](c, "customer/index", resp)
+		if err != nil {
+			var ae *Error
+			require.ErrorAs(t, err, &ae)
+			assert.Less(t, len(err.Error()), 1000, "bounded message")
+			assert.LessOrEqual(t, len(ae.Snippet), snippetLen+len("…"))
+			if !json.Valid(body) {
+				assert.ErrorIs(t, err, ErrInvalidResponse)
+			}
+			return
+		}
+		require.True(t, json.Valid(body), "only JSON is accepted")
+		items, err := convPage(spec, &rp)
+		require.NoError(t, err)
+		assert.Len(t, items, len(rp.items))
 	})
 }
