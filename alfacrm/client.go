@@ -37,6 +37,7 @@ type Client struct {
 	auth         *authenticator
 	dicts        dictCache
 	loginTimeout time.Duration
+	header       http.Header // Config.Header
 }
 
 // NewClient validates cfg and returns a Client. It never contacts the
@@ -57,6 +58,7 @@ func NewClient(cfg Config) (*Client, error) {
 		loc:    cfg.Location,
 		region: strings.ToUpper(cfg.PhoneRegion),
 		now:    cfg.Now,
+		header: cfg.Header.Clone(),
 	}
 	if c.loc == nil {
 		c.loc = time.UTC
@@ -97,7 +99,7 @@ func NewClient(cfg Config) (*Client, error) {
 		Classify:     transport.DefaultClassify,
 		Auth:         c.auth,
 		Logger:       cfg.Logger,
-		Redactor:     redact.New(c.apiKey),
+		Redactor:     redact.New(append([]string{c.apiKey}, headerValues(c.header)...)...),
 		UserAgent:    ua,
 		ValidateJSON: true,
 	})
@@ -110,6 +112,19 @@ func NewClient(cfg Config) (*Client, error) {
 	p := t.Policy()
 	c.loginTimeout = time.Duration(p.MaxAttempts)*(p.AttemptTimeout+p.MaxWait) + time.Minute
 	return c, nil
+}
+
+// headerValues returns every value of h, for the redaction point.
+func headerValues(h http.Header) []string {
+	var out []string
+	for _, vs := range h {
+		for _, v := range vs {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // BranchID returns the branch that branch-scoped calls address.
@@ -151,7 +166,10 @@ func (c *Client) do(ctx context.Context, cl call) (*transport.Response, error) {
 			return nil, c.t.Err(fmt.Errorf("alfacrm: %s: encoding request: %w", cl.op, err))
 		}
 	}
-	h := http.Header{}
+	h := c.header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Accept", "application/json")
 	resp, err := c.t.Do(ctx, transport.Request{

@@ -35,6 +35,10 @@ func TestNewClientValidates(t *testing.T) {
 		"negative retry":      func(c *Config) { c.Retry.MaxAttempts = -1 },
 		"bad region":          func(c *Config) { c.PhoneRegion = "UKR" },
 		"bad income id":       func(c *Config) { c.IncomePayTypeIDs = []int{1, 0} },
+		"token header":        func(c *Config) { c.Header = http.Header{"X-Alfacrm-Token": {"x"}} },
+		"content type header": func(c *Config) { c.Header = http.Header{"content-type": {"text/plain"}} },
+		"bad header name":     func(c *Config) { c.Header = http.Header{"X App Key": {"x"}} },
+		"header line break":   func(c *Config) { c.Header = http.Header{"X-App-Key": {"a\r\nX-Evil: 1"}} },
 	}
 	for name, mod := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -482,4 +486,40 @@ func TestRefusalInHTTP200Body(t *testing.T) {
 	}))
 	_, err = c.CustomersPage(t.Context(), CustomerQuery{}, 0)
 	assert.ErrorIs(t, err, ErrUnauthorized)
+}
+
+// Config.Header adds headers (such as the X-APP-KEY some accounts need) to
+// every request, the login included, and keeps their values out of errors
+// and logs.
+func TestExtraHeaderSentAndRedacted(t *testing.T) {
+	const appKey = "test-app-key-XYZ-987654"
+	f := newFake(t)
+	f.add(map[string]any{"name": "Student Example"})
+	f.addHook(func(s seen) (*http.Response, error, bool) {
+		if s.Path == "/v2api/1/lead-source/index" {
+			return jsonResp(500, `{"name":"Internal Server Error","message":"bad app key `+s.Header.Get("X-App-Key")+`","status":500}`), nil, true
+		}
+		return nil, nil, false
+	})
+	capture := newCapture()
+	hdr := http.Header{"X-App-Key": {appKey}}
+	c := f.client(func(c *Config) {
+		c.Header = hdr
+		c.Logger = slog.New(capture)
+		c.Retry.MaxAttempts = 1
+	})
+	hdr.Set("X-App-Key", "changed-after-NewClient") // the client keeps its own copy
+	_, err := c.CustomersPage(t.Context(), CustomerQuery{}, 0)
+	require.NoError(t, err)
+	for _, r := range f.reqs("") {
+		assert.Equal(t, appKey, r.Header.Get("X-App-Key"), r.Path)
+		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	}
+	_, err = c.LeadSources(t.Context())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "bad app key")
+	assert.NotContains(t, err.Error(), appKey)
+	for _, l := range capture.all() {
+		assert.NotContains(t, l, appKey)
+	}
 }

@@ -111,7 +111,17 @@ type Config struct {
 	Now func() time.Time
 	// UserAgent is sent on every request. Empty means DefaultUserAgent.
 	UserAgent string
+	// Header holds extra headers sent with every request, the login
+	// included; some accounts reportedly require an X-APP-KEY header. The
+	// values are treated as secrets: registered with the redaction point,
+	// they never appear in errors or logs. Header must not set
+	// X-ALFACRM-TOKEN, Content-Type, Content-Length, Accept or Host, which
+	// the client manages.
+	Header http.Header
 }
+
+// managedHeaders are set by the client; Config.Header must not set them.
+var managedHeaders = []string{tokenHeader, "Content-Type", "Content-Length", "Accept", "Host"}
 
 // baseURL validates and normalises Config.BaseURL: it returns the URL with
 // any trailing "/" and "/v2api" removed.
@@ -164,12 +174,41 @@ func (cfg *Config) validate() error {
 			return errors.New(`alfacrm: Config.PhoneRegion must be a two-letter region code such as "UA"`)
 		}
 	}
+	for k, vs := range cfg.Header {
+		if !validHeaderName(k) {
+			return errors.New("alfacrm: Config.Header has an invalid header name")
+		}
+		for _, m := range managedHeaders {
+			if strings.EqualFold(k, m) {
+				return fmt.Errorf("alfacrm: Config.Header must not set %s", m)
+			}
+		}
+		for _, v := range vs {
+			if strings.ContainsAny(v, "\r\n\x00") {
+				return fmt.Errorf("alfacrm: Config.Header %s has a value with a line break", k)
+			}
+		}
+	}
 	for _, id := range cfg.IncomePayTypeIDs {
 		if id <= 0 {
 			return errors.New("alfacrm: Config.IncomePayTypeIDs must hold positive ids")
 		}
 	}
 	return nil
+}
+
+// validHeaderName reports whether k is an HTTP token (RFC 9110).
+func validHeaderName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func isASCIILetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }

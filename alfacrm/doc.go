@@ -103,8 +103,9 @@
 //
 // # Secrets and logging
 //
-// The API key and every token are registered with one redaction point:
-// they never appear in errors or log records. Nothing is logged unless
+// The API key, every token and the values of Config.Header (extra headers
+// such as the X-APP-KEY some accounts require) are registered with one
+// redaction point: they never appear in errors or log records. Nothing is logged unless
 // Config.Logger is set; then each HTTP attempt is logged with method, host,
 // path, status, attempt and duration only — never query strings, bodies,
 // names, phones or e-mails. Validation messages may echo personal data, so

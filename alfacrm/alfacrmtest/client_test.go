@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -445,4 +446,28 @@ func BenchmarkCustomerPage(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(srv.RequestCount())/float64(b.N), "requests/op")
+}
+
+// A client configured with extra headers (an X-APP-KEY) sends them on every
+// call; the server's request log masks the key.
+func TestClientExtraHeaderIsMaskedInTheLog(t *testing.T) {
+	srv := alfacrmtest.NewServer()
+	defer srv.Close()
+	const appKey = "test-app-key-XYZ-987654"
+	client := newClient(t, srv, func(c *alfacrm.Config) { c.Header = http.Header{"X-App-Key": {appKey}} })
+	if _, err := client.CustomersPage(context.Background(), alfacrm.CustomerQuery{}, 0); err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests, want login and index", len(reqs))
+	}
+	for _, r := range reqs {
+		if got := r.Header.Get("X-App-Key"); got != "[REDACTED]" {
+			t.Errorf("%s: X-App-Key recorded as %q", r.Path, got)
+		}
+	}
+	if strings.Contains(fmt.Sprintf("%+v", reqs), appKey) {
+		t.Error("the app key is in the request log")
+	}
 }

@@ -5,14 +5,15 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/ecademy/leadkit/internal/redact"
 )
 
 // Request is one request as the server received it, with secrets masked:
-// the X-ALFACRM-TOKEN header (and any other credential header), the api_key
-// of login bodies, and every token or key the server issued or accepts,
-// wherever it appears.
+// the X-ALFACRM-TOKEN header (and any other credential header, X-APP-KEY
+// included), the api_key of login bodies, and every token or key the server
+// issued or accepts, wherever it appears.
 type Request struct {
 	// Method is the HTTP method.
 	Method string
@@ -33,7 +34,7 @@ type Request struct {
 func (s *Server) record(r *http.Request, body []byte) *Request {
 	h := make(http.Header, len(r.Header))
 	for k, v := range r.Header {
-		if redact.IsSecretHeader(k) {
+		if redact.IsSecretHeader(k) || strings.EqualFold(k, "X-App-Key") {
 			h[k] = []string{redact.Mask}
 			continue
 		}
