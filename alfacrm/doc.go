@@ -36,7 +36,8 @@
 // Every call is POST /v2api/{branch}/{model}/{action} with a JSON body;
 // the branch dictionary is global (/v2api/branch/index). Record ids for
 // update go in the query (update?id=), as do parent ids where AlfaCRM only
-// reads them there (customer-tariff/index?customer_id=).
+// reads them there (customer-tariff/index?customer_id=,
+// cgi/index?customer_id=).
 //
 // Reads (index calls and the login) are idempotent: they are retried on
 // HTTP 429 and 5xx, on connection errors and on 2xx bodies that are not
@@ -56,7 +57,8 @@
 // # Pagination
 //
 // Lists have page-level methods ([Client.CustomersPage],
-// [Client.PaymentsPage], [Client.LessonsPage], [Client.CustomerTariffsPage])
+// [Client.PaymentsPage], [Client.LessonsPage], [Client.CustomerTariffsPage],
+// [Client.CustomerGroupsPage])
 // returning a [Page], and iterators ([Client.Customers], [Client.Payments],
 // [Client.IncomePayments], [Client.Lessons]) that fetch pages lazily. Pages
 // are numbered from 0. The client asks for [DefaultPageSize] items (pageSize

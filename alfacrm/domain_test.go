@@ -295,3 +295,39 @@ func TestCustomerTariffsParentIDInQuery(t *testing.T) {
 	_, err = c.CustomerTariffs(t.Context(), 0)
 	assert.Error(t, err)
 }
+
+func TestCustomerGroupsParentIDInQuery(t *testing.T) {
+	f := newFake(t)
+	items := []map[string]any{
+		{"id": 1, "customer_id": 5303, "group_id": 12, "b_date": "01.09.2026", "e_date": "31.05.2027"},
+		{"id": 2, "customer_id": "5303", "group_id": "14", "b_date": "", "e_date": nil},
+		{"id": 3, "customer_id": 9999, "group_id": 12},
+		{"id": 1, "customer_id": 5303, "group_id": 12},
+	}
+	f.addHook(pagedHook("/v2api/1/cgi/index", 2, items))
+	kyiv, err := time.LoadLocation("Europe/Kyiv")
+	require.NoError(t, err)
+	c := f.client(func(c *Config) { c.Location = kyiv })
+	got, err := c.CustomerGroups(t.Context(), 5303)
+	require.NoError(t, err)
+	assert.Equal(t, []GroupMembership{
+		{ID: 1, CustomerID: 5303, GroupID: 12, BeginDate: time.Date(2026, 9, 1, 0, 0, 0, 0, kyiv), EndDate: time.Date(2027, 5, 31, 0, 0, 0, 0, kyiv)},
+		{ID: 2, CustomerID: 5303, GroupID: 14},
+	}, got, "other customers dropped, duplicates merged")
+
+	reqs := f.reqs("/v2api/1/cgi/index")
+	require.Len(t, reqs, 2)
+	for _, r := range reqs {
+		assert.Equal(t, "5303", r.Query.Get("customer_id"), "the parent id travels in the query")
+		_, inBody := r.Body["customer_id"]
+		assert.False(t, inBody)
+	}
+
+	p, err := c.CustomerGroupsPage(t.Context(), 5303, 1)
+	require.NoError(t, err)
+	assert.Len(t, p.Items, 1, "page 1: the other customer's row is dropped")
+	_, err = c.CustomerGroups(t.Context(), 0)
+	assert.Error(t, err)
+	_, err = c.CustomerGroupsPage(t.Context(), -1, 0)
+	assert.Error(t, err)
+}

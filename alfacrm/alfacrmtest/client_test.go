@@ -471,3 +471,27 @@ func TestClientExtraHeaderIsMaskedInTheLog(t *testing.T) {
 		t.Error("the app key is in the request log")
 	}
 }
+
+// Subscriptions and group memberships need the parent id in the query; the
+// fake ignores it in the body, so these only pass if the client puts it there.
+func TestClientParentIDsInQuery(t *testing.T) {
+	srv := alfacrmtest.NewServer()
+	defer srv.Close()
+	id := srv.AddCustomer(alfacrmtest.Customer{Name: "Olena", IsStudy: true})
+	other := srv.AddCustomer(alfacrmtest.Customer{Name: "Petro", IsStudy: true})
+	day := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	g := srv.AddGroupMembership(alfacrmtest.GroupMembership{CustomerID: id, GroupID: 12, Begin: day, End: day.AddDate(0, 9, 0)})
+	srv.AddGroupMembership(alfacrmtest.GroupMembership{CustomerID: other, GroupID: 12, Begin: day})
+	tr := srv.AddCustomerTariff(alfacrmtest.CustomerTariff{CustomerID: id, TariffID: 3, PaidCount: 8, Begin: day})
+	client := newClient(t, srv, func(c *alfacrm.Config) { c.Location = time.UTC })
+	ctx := context.Background()
+
+	groups, err := client.CustomerGroups(ctx, id)
+	if err != nil || len(groups) != 1 || groups[0].ID != g || groups[0].GroupID != 12 || !groups[0].BeginDate.Equal(day) {
+		t.Errorf("CustomerGroups: %v %+v", err, groups)
+	}
+	tariffs, err := client.CustomerTariffs(ctx, id)
+	if err != nil || len(tariffs) != 1 || tariffs[0].ID != tr || tariffs[0].PaidCount != 8 {
+		t.Errorf("CustomerTariffs: %v %+v", err, tariffs)
+	}
+}
