@@ -12,7 +12,9 @@
 //
 // Seed data with [Server.AddCustomer], [Server.AddPayment],
 // [Server.AddLesson] and the dictionary helpers, or load the demo school
-// with [WithDemoData]. Inspect what clients did with [Server.Requests]
+// with [WithDemoData] ([WithDemoConfig] picks its sizes and seed;
+// [WithDataset] serves a data set already built for metaleadstest, so both
+// fakes describe the same people). Inspect what clients did with [Server.Requests]
 // (secrets masked), [Server.LoginCount], [Server.RequestCount] and
 // [Server.Customer]. Break things with [Server.FailNext],
 // [Server.FailMatching], [Server.SetChaos] and [Server.ExpireTokens].
