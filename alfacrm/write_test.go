@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -132,6 +133,34 @@ func TestCreateTimeoutAfterServerStoredMakesNoDuplicate(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, n, "exactly one card")
+}
+
+// The same with a real attempt timeout (on the fake clock): the server
+// stores the card but answers only after the client gave up.
+func TestCreateAttemptTimeoutMakesNoDuplicate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(t)
+		var first atomic.Bool
+		first.Store(true)
+		f.mt.RegisterResponder(http.MethodPost, testHost+"/v2api/1/customer/create", func(req *http.Request) (*http.Response, error) {
+			resp, err := f.serve(req) // stored (and recorded)
+			if err != nil || !first.CompareAndSwap(true, false) {
+				return resp, err
+			}
+			<-req.Context().Done() // the answer never comes in time
+			return nil, req.Context().Err()
+		})
+		c := f.client(func(c *Config) { c.Retry.AttemptTimeout = 5 * time.Second })
+		start := time.Now()
+		cu, err := c.CreateCustomer(t.Context(), CustomerInput{Name: "Ivan Example", Phones: []string{"+380 63 123 45 67"}})
+		require.NoError(t, err)
+		assert.Equal(t, 5*time.Second, time.Since(start), "the attempt timed out once")
+		assert.Equal(t, "Ivan Example", cu.Name)
+		assert.Equal(t, int32(1), f.creates.Load(), "no second create")
+		assert.Len(t, f.reqs("/v2api/1/customer/create"), 1)
+		assert.Len(t, f.customers, 1, "exactly one card")
+		assert.Len(t, f.reqs("/v2api/1/customer/index"), 2, "the lookup: students and leads by phone")
+	})
 }
 
 // A create that failed before the server stored anything is sent once more
