@@ -98,6 +98,18 @@
 // Stats counts requests, lead pages, empty lead pages, faults and batch items,
 // so a benchmark can check that a sync made exactly the requests it needed.
 //
+// # Webhooks
+//
+// Delivery and NewDeliveryRequest build the signed leadgen delivery Meta
+// would POST for given leads (X-Hub-Signature-256 keyed with AppSecret), for
+// testing a webhook handler directly. With a callback configured (WithWebhook,
+// or SetWebhook, which also performs Meta's GET verification handshake),
+// SubmitLead adds a lead to the Graph data and delivers it to the callback
+// in the background, redelivering on a non-2xx answer, a connection error
+// or a timeout per WebhookConfig.Redelivery (about 36 hours by default; tests
+// pass a short schedule) until Close. WaitWebhooks waits for the pending
+// deliveries; WebhookStats and WebhookDeliveries report what happened.
+//
 // # Differences from the real Graph API
 //
 // The fake is faithful where clients usually break (paging, tokens, errors,
@@ -139,6 +151,10 @@
 //     and never fail or expire.
 //   - Batch: no JSONPath dependencies ({result=…}), no attached files; a
 //     transport-level fault on an item makes it null (as a timed-out item).
-//   - Not served: webhooks deliveries, multi-ID reads (?ids=), test_leads,
+//   - Webhooks: the redelivery schedule is an approximation (Meta does not
+//     publish its own); a redelivery resends the identical body; only
+//     leadgen changes of Page subscriptions are delivered, and setting the
+//     callback through POST /{app-id}/subscriptions is not served.
+//   - Not served: multi-ID reads (?ids=), test_leads,
 //     campaign/ad creation, Instagram, and every other Graph endpoint.
 package metaleadstest

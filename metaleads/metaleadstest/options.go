@@ -35,6 +35,7 @@ type config struct {
 	scopes          []string
 	maxRecorded     int
 	asyncPolls      int
+	webhook         *WebhookConfig
 }
 
 type syntheticSpec struct {

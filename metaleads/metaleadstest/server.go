@@ -76,6 +76,8 @@ type Server struct {
 	demoRef      time.Time
 	demoSeed     int64
 	syntheticIDs []string
+
+	hooks webhookState // webhook.go
 }
 
 // NewServer starts and returns a fake Graph server on 127.0.0.1 (or the
@@ -129,6 +131,7 @@ func newServer(opts ...Option) (*Server, error) {
 	s.red = redact.New(s.AppSecret, s.AppToken, s.UserToken)
 	s.st = newStore(s)
 	s.rec.max = cfg.maxRecorded
+	s.hooks.cfg = cfg.webhook
 	s.faults.init(cfg)
 	s.st.addToken(s.UserToken, tokenInfo{kind: userToken, issued: s.now()})
 	s.st.addToken(s.AppToken, tokenInfo{kind: appToken, issued: s.now()})
@@ -190,14 +193,17 @@ func (s *Server) Start() {
 }
 
 // Close shuts the server down, closing idle and active connections, and
-// releases the connections of the clients it handed out. It is safe to call
-// more than once.
+// releases the connections of the clients it handed out. It first stops the
+// webhook deliveries (see SubmitLead): in-flight attempts are cancelled,
+// pending redeliveries end as DeliveryStopped, and Close returns only after
+// their goroutines have. It is safe to call more than once.
 func (s *Server) Close() {
 	s.closeMu.Lock()
 	defer s.closeMu.Unlock()
 	if !s.closed.CompareAndSwap(false, true) {
 		return
 	}
+	s.stopWebhooks()
 	if s.started.Load() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := s.Config.Shutdown(ctx); err != nil {
