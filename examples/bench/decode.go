@@ -34,6 +34,9 @@ type DecodeRow struct {
 	VsPlain float64 `json:"vs_plain"`
 }
 
+// decodeRounds is the number of turns each decoder gets.
+const decodeRounds = 5
+
 // plainLead is what a first integration decodes into: encoding/json with
 // no handling of Graph's quirks (times stay strings, no contact parsing).
 type plainLead struct {
@@ -121,24 +124,34 @@ func benchDecode(ctx context.Context, e *env) (*DecodeSection, []Check, error) {
 			return nil
 		}},
 	}
-	for _, d := range decoders {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
+	// The decoders take turns, decodeRounds times each, and the fastest
+	// round of each counts: on a shared machine that is the least
+	// disturbed measurement, and the turns expose all of them to the same
+	// background load. Allocations do not depend on the load.
+	best := make([]DecodeRow, len(decoders))
+	for round := range decodeRounds {
+		for i, d := range decoders {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, err
+			}
+			if round == 0 {
+				e.progress("decode: %s", d.name)
+			}
+			ns, allocs, bytes, err := measure(e.sz.decodeTime/decodeRounds, d.f)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", d.name, err)
+			}
+			row := DecodeRow{Decoder: d.name, NsPerLead: ns / float64(perPage),
+				AllocsPerLead: allocs / float64(perPage), BytesPerLead: bytes / float64(perPage)}
+			if round == 0 || row.NsPerLead < best[i].NsPerLead {
+				best[i] = row
+			}
 		}
-		e.progress("decode: %s", d.name)
-		ns, allocs, bytes, err := measure(e.sz.decodeTime, d.f)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", d.name, err)
-		}
-		row := DecodeRow{Decoder: d.name, NsPerLead: ns / float64(perPage),
-			AllocsPerLead: allocs / float64(perPage), BytesPerLead: bytes / float64(perPage)}
-		if len(sec.Rows) > 0 {
-			row.VsPlain = ratio(row.NsPerLead, sec.Rows[0].NsPerLead)
-		} else {
-			row.VsPlain = 1
-		}
-		sec.Rows = append(sec.Rows, row)
 	}
+	for i := range best {
+		best[i].VsPlain = ratio(best[i].NsPerLead, best[0].NsPerLead)
+	}
+	sec.Rows = best
 	// No target: the section reports what the SDK's robustness costs.
 	return sec, nil, nil
 }
