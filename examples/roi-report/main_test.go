@@ -389,7 +389,7 @@ func TestLevels(t *testing.T) {
 
 func TestCurrencyMismatch(t *testing.T) {
 	sandboxEnv(t)
-	period := []string{"-since", "2026-02-20", "-until", "2026-03-10", "-format", "json"}
+	period := []string{"-since", "2026-03-01", "-until", "2026-03-07", "-format", "json"}
 
 	t.Setenv(cli.EnvCRMCurrency, "eur")
 	stdout, stderr := report(t, period...)
