@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,7 +32,8 @@ type WebhookSection struct {
 }
 
 // AckRow is one receiver under load (Senders concurrent keep-alive
-// senders for LoadSeconds) and then one delivery at a time (Idle*).
+// senders, LoadSeconds in all) and one delivery at a time (Idle*). The
+// receivers take turns: ackRounds rounds of both phases each.
 type AckRow struct {
 	Receiver  string  `json:"receiver"`
 	Acked     int     `json:"acked"`
@@ -41,8 +43,9 @@ type AckRow struct {
 	LoadP99US float64 `json:"load_p99_us"`
 	IdleP50US float64 `json:"idle_p50_us"`
 	IdleP99US float64 `json:"idle_p99_us"`
-	// Handled is the number of leads Handle saw before the receiver shut
-	// down (a slow Graph leaves most of them queued).
+	// Handled is the number of leads Handle had seen when the measurements
+	// ended (a slow Graph leaves most of them queued; repeated lead ids are
+	// handled once).
 	Handled int64 `json:"handled"`
 }
 
@@ -55,6 +58,11 @@ const (
 	// benchAppSecret and benchVerifyToken are invented credentials.
 	benchAppSecret   = "bench-app-secret-not-real"
 	benchVerifyToken = "bench-verify-token-not-real"
+	// ackRounds is the number of turns each receiver gets.
+	ackRounds = 3
+	// ackQueueCapacity is the Handler's queue: with a slow Graph nearly
+	// every delivery of the run stays queued until the end.
+	ackQueueCapacity = 1 << 18
 	// targetAckRate is the acknowledgement target of the webhook package
 	// on 2 cores, senders included.
 	targetAckRate = 10_000
@@ -115,19 +123,12 @@ func benchWebhook(ctx context.Context, e *env) (*WebhookSection, []Check, error)
 	sec := &WebhookSection{Senders: ackSenders, LoadSeconds: e.sz.ackLoad.Seconds(), SlowGraphMS: ms(slowGraphLatency),
 		Deliveries: len(bodies), DeliveryBytes: len(bodies[0])}
 
-	// The ceiling: the same exchange with a handler that only reads the body.
-	e.progress("webhook: loopback baseline")
+	// Three receivers: the ceiling (a handler that only reads the body) and
+	// the webhook Handler with an instant fetcher and with a slow Graph.
 	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusOK)
 	})
-	row, err := ackRun(ctx, e, bare, bodies, sigs)
-	if err != nil {
-		return nil, nil, err
-	}
-	row.Receiver = "bare handler (reads the body, answers 200): the loopback ceiling"
-	sec.Rows = append(sec.Rows, row)
-
 	instant := webhook.FetchFunc(func(_ context.Context, id string, _ ...string) (metaleads.Lead, error) {
 		return metaleads.Lead{ID: id}, nil
 	})
@@ -137,6 +138,7 @@ func benchWebhook(ctx context.Context, e *env) (*WebhookSection, []Check, error)
 	if err != nil {
 		return nil, nil, err
 	}
+	receivers := []*receiver{{name: "bare handler (reads the body, answers 200): the loopback ceiling", h: bare}}
 	for _, f := range []struct {
 		name    string
 		fetcher webhook.LeadFetcher
@@ -144,31 +146,50 @@ func benchWebhook(ctx context.Context, e *env) (*WebhookSection, []Check, error)
 		{"webhook.Handler, instant fetcher", instant},
 		{fmt.Sprintf("webhook.Handler, fake Graph API with %v latency", slowGraphLatency), slow},
 	} {
-		e.progress("webhook: %s", f.name)
-		var handled atomic.Int64
+		r := &receiver{name: f.name}
 		h, err := webhook.NewHandler(webhook.Config{
 			AppSecret:   benchAppSecret,
 			VerifyToken: benchVerifyToken,
 			Fetcher:     f.fetcher,
-			Handle:      func(context.Context, webhook.Event, metaleads.Lead) error { handled.Add(1); return nil },
+			Handle:      func(context.Context, webhook.Event, metaleads.Lead) error { r.handled.Add(1); return nil },
 			OnError:     func(context.Context, webhook.Event, error) {},
-			Queue:       webhook.NewMemoryQueue(1 << 17),
+			Queue:       webhook.NewMemoryQueue(ackQueueCapacity),
 			Retry:       webhook.RetryPolicy{MaxAttempts: 1},
 		})
 		if err != nil {
 			return nil, nil, err
 		}
-		row, err := ackRun(ctx, e, h, bodies, sigs)
 		// A slow Graph leaves most events queued: stop without waiting.
-		sctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-		_ = h.Shutdown(sctx)
-		cancel()
-		if err != nil {
-			return nil, nil, err
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			_ = h.Shutdown(sctx)
+			cancel()
+		}()
+		r.h = h
+		receivers = append(receivers, r)
+	}
+	for _, r := range receivers {
+		r.start()
+		defer r.close()
+	}
+	// The receivers take turns, ackRounds times, so that background load
+	// on a shared machine falls on all of them alike.
+	var next atomic.Int64
+	for round := range ackRounds {
+		for _, r := range receivers {
+			if round == 0 {
+				e.progress("webhook: %s", r.name)
+			}
+			if err := r.load(ctx, e.sz.ackLoad/ackRounds, &next, bodies, sigs); err != nil {
+				return nil, nil, err
+			}
+			if err := r.idle(ctx, e.sz.ackIdle/ackRounds, &next, bodies, sigs); err != nil {
+				return nil, nil, err
+			}
 		}
-		row.Receiver = f.name
-		row.Handled = handled.Load()
-		sec.Rows = append(sec.Rows, row)
+	}
+	for _, r := range receivers {
+		sec.Rows = append(sec.Rows, r.row())
 	}
 	fast, slowRow := sec.Rows[1], sec.Rows[2]
 	same := func(slow, fast float64) bool { return slow <= 1.5*fast+200 } // µs
@@ -190,20 +211,35 @@ func benchWebhook(ctx context.Context, e *env) (*WebhookSection, []Check, error)
 	return sec, checks, nil
 }
 
-// ackRun serves h on loopback and posts the deliveries to it: first from
-// ackSenders concurrent senders for e.sz.ackLoad, then e.sz.ackIdle
-// deliveries one at a time.
-func ackRun(ctx context.Context, e *env, h http.Handler, bodies [][]byte, sigs []string) (AckRow, error) {
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}}
-	defer client.CloseIdleConnections()
+// receiver is one handler served on loopback, with what it measured.
+type receiver struct {
+	name    string
+	h       http.Handler
+	srv     *httptest.Server
+	client  *http.Client
+	handled atomic.Int64
 
-	var next atomic.Int64
+	loadTime           time.Duration
+	loadLats, idleLats []time.Duration
+	rejected           int
+}
+
+func (r *receiver) start() {
+	r.srv = httptest.NewServer(r.h)
+	r.client = &http.Client{Transport: &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}}
+}
+
+func (r *receiver) close() {
+	r.client.CloseIdleConnections()
+	r.srv.Close()
+}
+
+// load posts deliveries from ackSenders concurrent senders for d.
+func (r *receiver) load(ctx context.Context, d time.Duration, next *atomic.Int64, bodies [][]byte, sigs []string) error {
 	var rejected atomic.Int64
 	lats := make([][]time.Duration, ackSenders)
 	errs := make([]error, ackSenders)
-	deadline := time.Now().Add(e.sz.ackLoad)
+	deadline := time.Now().Add(d)
 	var wg sync.WaitGroup
 	start := time.Now()
 	for s := range ackSenders {
@@ -211,7 +247,7 @@ func ackRun(ctx context.Context, e *env, h http.Handler, bodies [][]byte, sigs [
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				i := int(next.Add(1)-1) % len(bodies)
 				t0 := time.Now()
-				code, err := post(ctx, client, srv.URL, bodies[i], sigs[i])
+				code, err := post(ctx, r.client, r.srv.URL, bodies[i], sigs[i])
 				lats[s] = append(lats[s], time.Since(t0))
 				if err != nil {
 					errs[s] = err
@@ -224,38 +260,47 @@ func ackRun(ctx context.Context, e *env, h http.Handler, bodies [][]byte, sigs [
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	for _, err := range errs {
-		if err != nil {
-			return AckRow{}, err
-		}
+	r.loadTime += time.Since(start)
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return AckRow{}, err
+		return err
 	}
-	load := slices.Concat(lats...)
-	slices.Sort(load)
-	row := AckRow{Acked: len(load) - int(rejected.Load()), Rejected: int(rejected.Load()),
-		ReqPerSec: float64(len(load)) / elapsed.Seconds(), LoadP50US: us(pct(load, 50)), LoadP99US: us(pct(load, 99))}
+	r.loadLats = append(r.loadLats, slices.Concat(lats...)...)
+	r.rejected += int(rejected.Load())
+	return nil
+}
 
-	idle := make([]time.Duration, 0, e.sz.ackIdle)
-	for range e.sz.ackIdle {
+// idle posts n deliveries one at a time.
+func (r *receiver) idle(ctx context.Context, n int, next *atomic.Int64, bodies [][]byte, sigs []string) error {
+	for range n {
 		i := int(next.Add(1)-1) % len(bodies)
 		t0 := time.Now()
-		code, err := post(ctx, client, srv.URL, bodies[i], sigs[i])
-		idle = append(idle, time.Since(t0))
+		code, err := post(ctx, r.client, r.srv.URL, bodies[i], sigs[i])
+		r.idleLats = append(r.idleLats, time.Since(t0))
 		if err != nil {
-			return AckRow{}, err
+			return err
 		}
 		if code != http.StatusOK {
-			row.Rejected++
-		} else {
-			row.Acked++
+			r.rejected++
 		}
 	}
-	slices.Sort(idle)
-	row.IdleP50US, row.IdleP99US = us(pct(idle, 50)), us(pct(idle, 99))
-	return row, nil
+	return nil
+}
+
+func (r *receiver) row() AckRow {
+	slices.Sort(r.loadLats)
+	slices.Sort(r.idleLats)
+	return AckRow{
+		Receiver:  r.name,
+		Acked:     len(r.loadLats) + len(r.idleLats) - r.rejected,
+		Rejected:  r.rejected,
+		ReqPerSec: float64(len(r.loadLats)) / r.loadTime.Seconds(),
+		LoadP50US: us(pct(r.loadLats, 50)), LoadP99US: us(pct(r.loadLats, 99)),
+		IdleP50US: us(pct(r.idleLats, 50)), IdleP99US: us(pct(r.idleLats, 99)),
+		Handled: r.handled.Load(),
+	}
 }
 
 func post(ctx context.Context, c *http.Client, url string, body []byte, sig string) (int, error) {
