@@ -33,9 +33,12 @@
 // token; [SeedPermissions] and [LeadPermissions] list what lead retrieval
 // needs.
 //
-// Tokens, app secrets, proofs and every token the client obtains are
-// registered with the SDK's single redaction point: they never appear in
-// errors returned by this package or in log records. Logging is off unless
+// Tokens, app secrets, classic proofs and every token the client obtains are
+// registered with the SDK's single redaction point, and secret parameters
+// (access_token, appsecret_proof — including the time-stamped proofs, which
+// change every second and are masked by name — client_secret, input_token,
+// fb_exchange_token) are masked wherever they appear: secrets never show in
+// the text of errors returned by this package or in log records. Logging is off unless
 // [WithLogger] is given, and then records carry method, host, path, status
 // and attempt only.
 //
