@@ -204,6 +204,10 @@ func (s *Server) Close() {
 		return
 	}
 	s.stopWebhooks()
+	// A connection the client dialed but never used is "new" to the server,
+	// and Shutdown waits 5 seconds before it counts as idle: drop the
+	// client's idle connections first.
+	s.client.CloseIdleConnections()
 	if s.started.Load() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := s.Config.Shutdown(ctx); err != nil {
