@@ -353,7 +353,7 @@ func notesNaming(s *session, leadID string) int {
 func TestRedeliveryDoesNotDuplicateOutputOrCards(t *testing.T) {
 	clearEnv(t)
 	var before int
-	r := start(t, func(s *session) { before = len(s.CRM.Fake.Customers()) }, "-push", "-demo", "-demo-count", "4")
+	r := start(t, func(s *session) { before = len(s.CRM.Fake.Customers()) }, "-push", "-lead-source", "2", "-demo", "-demo-count", "4")
 	r.stdout.waitLines(t, 4)
 	ctx := context.Background()
 	fake := r.s.Meta.Fake
@@ -396,6 +396,7 @@ func TestRedeliveryDoesNotDuplicateOutputOrCards(t *testing.T) {
 	require.Equal(t, before+created, len(r.s.CRM.Fake.Customers()), "one new card per person new to the CRM")
 	for _, c := range r.s.CRM.Fake.Customers()[before:] {
 		require.False(t, c.IsStudy, "a lead card")
+		require.Equal(t, 2, c.LeadSourceID, "-lead-source")
 		require.Contains(t, c.Note, "[Meta lead ")
 		require.True(t, len(c.Phones) > 0 || len(c.Emails) > 0)
 	}
