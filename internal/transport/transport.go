@@ -13,7 +13,8 @@
 //  4. base: the caller's http.RoundTripper or http.DefaultTransport.
 //
 // Every error that Do returns and every log record passes through the
-// Transport's redact.Redactor.
+// Transport's redact.Redactor, and neither carries a query string: URLs in
+// error texts lose theirs (redact.StripQueries).
 package transport
 
 import (
@@ -246,12 +247,23 @@ type callState struct {
 	op         string
 	attempts   atomic.Int32
 	wrote      atomic.Bool // headers of the current attempt reached the wire
+	// maybeSent records that some attempt may have reached the server.
+	maybeSent atomic.Bool
 }
 
 // AttemptsError reports a call that failed without any response.
 type AttemptsError struct {
+	// Attempts is the number of attempts made, replays included.
 	Attempts int
-	Err      error
+	// Err is the last attempt's error (redacted, without query strings).
+	Err error
+	// NeverSent reports that the call provably never reached the server:
+	// every attempt failed before its request left this process (a DNS or
+	// dial failure, a refused connection, the usage gate or the rate
+	// limiter). A non-idempotent call that failed with NeverSent set had no
+	// effect on the server, so there is nothing to reconcile. False means
+	// the server may have received (and acted on) some attempt.
+	NeverSent bool
 }
 
 // Error returns the last attempt's error and, after retries, their number.
@@ -264,6 +276,15 @@ func (e *AttemptsError) Error() string {
 
 // Unwrap returns the last attempt's error.
 func (e *AttemptsError) Unwrap() error { return e.Err }
+
+// NeverSent reports whether err comes from a call that provably never
+// reached the server: its chain holds an *AttemptsError with NeverSent set.
+// Other errors (including a failure to authorize before sending) report
+// false, so the answer errs on the safe side.
+func NeverSent(err error) bool {
+	var ae *AttemptsError
+	return errors.As(err, &ae) && ae.NeverSent
+}
 
 // Do sends r and returns the final buffered response: a success, or the last
 // unsuccessful response once retries are exhausted or not allowed. A non-nil
@@ -282,7 +303,7 @@ func (t *Transport) Do(ctx context.Context, r Request) (*Response, error) {
 		}
 		hreq, err := retryablehttp.NewRequestWithContext(ctx, r.Method, r.URL.String(), body)
 		if err != nil {
-			return nil, t.red.Err(err)
+			return nil, t.red.ErrWithoutQueries(err)
 		}
 		for k, vs := range r.Header {
 			hreq.Header[k] = append([]string(nil), vs...)
@@ -294,18 +315,20 @@ func (t *Transport) Do(ctx context.Context, r Request) (*Response, error) {
 		auth := t.cfg.Auth != nil && !r.NoAuth
 		if auth {
 			if gen, err = t.cfg.Auth.Authorize(ctx, hreq.Request); err != nil {
-				return nil, t.red.Err(err)
+				return nil, t.red.ErrWithoutQueries(err)
 			}
 		}
 		hresp, err := t.rc.Do(hreq)
 		if err != nil {
 			// Redact before wrapping: fmt.Errorf formats its message now, and
 			// an unwrapped *AttemptsError must not expose the URL either.
-			err = t.red.Err(err)
+			err = t.red.ErrWithoutQueries(err)
 			if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 				err = fmt.Errorf("%w: %w", ctxErr, err)
 			}
-			return nil, t.red.Err(&AttemptsError{Attempts: int(st.attempts.Load()), Err: err})
+			n := int(st.attempts.Load())
+			ae := &AttemptsError{Attempts: n, Err: err, NeverSent: !st.maybeSent.Load()}
+			return nil, t.red.ErrWithoutQueries(ae)
 		}
 		resp := &Response{StatusCode: hresp.StatusCode, Header: hresp.Header, Body: bodyBytes(hresp), Attempts: int(st.attempts.Load())}
 		hresp.Body.Close()
@@ -355,7 +378,7 @@ func (a *attemptRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.cfg.BeforeAttempt != nil {
 		if err := t.cfg.BeforeAttempt(ctx); err != nil {
 			closeBody(req)
-			return nil, &gateError{err}
+			return nil, &gateError{err} // never sent: maybeSent stays as is
 		}
 	}
 	if t.cfg.Limiter != nil {
@@ -391,6 +414,9 @@ func (a *attemptRT) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	} else if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 		err = fmt.Errorf("attempt timed out after %v: %w", t.policy.AttemptTimeout, err)
+	}
+	if err == nil || !neverSent(err, st) {
+		st.maybeSent.Store(true)
 	}
 	t.logAttempt(ctx, req, st, n, resp, err, time.Since(start))
 	return resp, err
@@ -452,7 +478,9 @@ func (t *Transport) logAttempt(ctx context.Context, req *http.Request, st *callS
 	level := slog.LevelDebug
 	if err != nil {
 		level = slog.LevelWarn
-		attrs = append(attrs, slog.String("error", t.red.String(err.Error())))
+		// Never a query string in a log record, whatever the base
+		// RoundTripper put in its error.
+		attrs = append(attrs, slog.String("error", t.red.String(redact.StripQueries(err.Error()))))
 	} else {
 		attrs = append(attrs, slog.Int("status", resp.StatusCode))
 		if resp.StatusCode >= 400 {

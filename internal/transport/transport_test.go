@@ -947,7 +947,11 @@ func TestErrorsCarryNoSecret(t *testing.T) {
 		_, err := tr.Do(context.Background(), get(t, secretURL))
 		require.Error(t, err)
 		assertNoSecret(t, err, secret, "proof-abcdef0123")
-		assert.Contains(t, err.Error(), "access_token=[REDACTED]")
+		assert.Equal(t, `Get "https://graph.example.com/v23.0/me": cannot reach https://graph.example.com/v23.0/me (after 4 attempts)`,
+			err.Error(), "query strings are stripped from URLs in the message")
+		var ue *url.Error
+		require.ErrorAs(t, err, &ue)
+		assert.Equal(t, "https://graph.example.com/v23.0/me", ue.URL, "and from the url.Error in the chain")
 	})
 
 	t.Run("chain", func(t *testing.T) {
