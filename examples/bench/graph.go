@@ -78,17 +78,17 @@ func benchGraph(ctx context.Context, e *env) (*GraphSection, []Check, error) {
 	sec := &GraphSection{}
 	var checks []Check
 	for _, set := range []struct {
-		name  string
-		forms []form
-	}{{fmt.Sprintf("demo forms (%d)", len(demoForms)), demoForms}, {"synthetic form", synthetic}} {
+		name, short string
+		forms       []form
+	}{{fmt.Sprintf("demo forms (%d)", len(demoForms)), "demo", demoForms}, {"synthetic form", "synthetic", synthetic}} {
 		for _, a := range []struct {
-			name string
-			page int
-			seed bool
+			name, short string
+			page        int
+			seed        bool
 		}{
-			{"leadkit Leads, default page", metaleads.DefaultLeadsPageSize, false},
-			{"cursor, 25 per page (Meta SDKs' default)", 25, false},
-			{"seed: one request of limit=100 per form", seedPageSize, true},
+			{"leadkit Leads, default page", "page 100", metaleads.DefaultLeadsPageSize, false},
+			{"cursor, 25 per page (Meta SDKs' default)", "page 25", 25, false},
+			{"seed: one request of limit=100 per form", "seed", seedPageSize, true},
 		} {
 			e.progress("graph: %s, %s", set.name, a.name)
 			var row SyncRow
@@ -102,7 +102,7 @@ func benchGraph(ctx context.Context, e *env) (*GraphSection, []Check, error) {
 			}
 			row.Data, row.Approach = set.name, a.name
 			sec.Rows = append(sec.Rows, row)
-			checks = append(checks, syncChecks(row, set.forms, a.seed)...)
+			checks = append(checks, syncChecks(row, set.short+", "+a.short, set.forms, a.seed)...)
 		}
 	}
 
@@ -134,8 +134,8 @@ func benchGraph(ctx context.Context, e *env) (*GraphSection, []Check, error) {
 	row.Data = "synthetic form"
 	row.Approach = fmt.Sprintf("leadkit Leads, default page, every %dth page empty + %d transient errors", chaosEmptyEvery, chaosFaults)
 	sec.Rows = append(sec.Rows, row)
-	checks = append(checks, syncChecks(row, chaosForms, false)...)
-	checks = append(checks, check("graph", "faults were injected ("+row.Approach+")", KindCount,
+	checks = append(checks, syncChecks(row, "synthetic, page 100 + faults", chaosForms, false)...)
+	checks = append(checks, check("graph", "faults were injected (synthetic, page 100 + faults)", KindCount,
 		row.EmptyPages > 0 && row.Retries == chaosFaults, fmt.Sprintf("empty pages > 0, retries = %d", chaosFaults),
 		"%d empty pages, %d retries", row.EmptyPages, row.Retries))
 	return sec, checks, nil
@@ -221,9 +221,8 @@ func seedSync(ctx context.Context, c *metaleads.Client, srv *metaleadstest.Serve
 	return row, nil
 }
 
-// syncChecks checks a sync of forms.
-func syncChecks(r SyncRow, forms []form, seed bool) []Check {
-	what := r.Data + ", " + r.Approach
+// syncChecks checks a sync of forms; what names the row in the checks.
+func syncChecks(r SyncRow, what string, forms []form, seed bool) []Check {
 	if seed {
 		// The seed reads the first 100 leads of each form.
 		wantMissed := 0
