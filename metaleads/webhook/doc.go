@@ -12,8 +12,10 @@
 // are checked against the X-Hub-Signature-256 HMAC-SHA256 keyed with the app
 // secret (403 when missing or wrong; the legacy SHA-1 X-Hub-Signature alone is
 // accepted only with Config.AllowSHA1), and it is parsed with Parse (400 when
-// malformed). The Handler fails closed: NewHandler refuses to build one
-// without an app secret and a verify token.
+// malformed, with the reason but never the body in the log; a delivery for
+// another object than "page" is acknowledged and ignored). The Handler fails
+// closed: NewHandler refuses to build one without an app secret and a verify
+// token, and a zero Handler answers 500.
 //
 // Sign, Verify and Parse are exported for services that bring their own HTTP
 // layer, and for tests and fake servers.

@@ -543,3 +543,64 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestDefaultBodyCapIsOneMiB(t *testing.T) {
+	require.Equal(t, 1<<20, DefaultMaxBodyBytes)
+	s := newSink()
+	h := newHandler(t, baseConfig(s)) // MaxBodyBytes left at its default
+	// A signed delivery padded with JSON whitespace to exactly the cap is
+	// taken; one byte more is refused, whether or not the length is known.
+	pad := func(id string, size int) []byte {
+		b := leads(id)
+		return append(b, bytes.Repeat([]byte(" "), size-len(b))...)
+	}
+	send := func(body []byte, knownLength bool) int {
+		req := httptest.NewRequest(http.MethodPost, "/webhook", io.MultiReader(bytes.NewReader(body)))
+		if knownLength {
+			req.ContentLength = int64(len(body))
+		} else {
+			req.ContentLength = -1
+		}
+		req.Header.Set(HeaderSignature256, Sign(body, testSecret))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	assert.Equal(t, http.StatusOK, send(pad("6301", DefaultMaxBodyBytes), true))
+	assert.Equal(t, http.StatusOK, send(pad("6302", DefaultMaxBodyBytes), false))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, send(pad("6303", DefaultMaxBodyBytes+1), true))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, send(pad("6304", DefaultMaxBodyBytes+1), false))
+	shutdown(t, h)
+	_, handled, errs := s.snapshot()
+	assert.Equal(t, map[string]int{"6301": 1, "6302": 1}, handled)
+	assert.Empty(t, errs)
+}
+
+func TestZeroHandlerFailsClosed(t *testing.T) {
+	var h Handler // not built by NewHandler: no secret
+	body := leads("6401")
+	for _, req := range []*http.Request{
+		httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body)),
+		httptest.NewRequest(http.MethodGet, "/webhook?hub.mode=subscribe&hub.challenge=5&hub.verify_token=", nil),
+	} {
+		req.Header.Set(HeaderSignature256, Sign(body, ""))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		assert.Equal(t, http.StatusInternalServerError, rec.Code, req.Method)
+		assert.NotContains(t, rec.Body.String(), "5\n")
+	}
+	assert.NoError(t, h.Shutdown(context.Background()))
+}
+
+func TestDeliveryForAnotherObjectAcknowledgedAndIgnored(t *testing.T) {
+	s := newSink()
+	h := newHandler(t, baseConfig(s))
+	user := bytes.Replace(leads("6501"), []byte(`"object":"page"`), []byte(`"object":"user"`), 1)
+	assert.Equal(t, http.StatusOK, post(h, user).Code, "another subscription's delivery: 200 so Meta does not retry it")
+	noObject := bytes.Replace(leads("6502"), []byte(`"object":"page",`), nil, 1)
+	assert.Equal(t, http.StatusBadRequest, post(h, noObject).Code)
+	shutdown(t, h)
+	fetched, handled, _ := s.snapshot()
+	assert.Empty(t, fetched)
+	assert.Empty(t, handled)
+}

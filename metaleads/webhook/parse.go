@@ -31,6 +31,10 @@ const maxIDLen = 64
 // FieldLeadgen is the change field of lead-form submissions.
 const FieldLeadgen = "leadgen"
 
+// ObjectPage is the delivery object of Page subscriptions, the only one whose
+// leadgen changes Parse returns.
+const ObjectPage = "page"
+
 type rawDelivery struct {
 	Object string     `json:"object"`
 	Entry  []rawEntry `json:"entry"`
@@ -85,8 +89,11 @@ func decodeLeadgen(raw json.RawMessage) (Event, error) {
 }
 
 // Parse decodes a webhook body (verify it first) into its leadgen events, in
-// delivery order: every change with field "leadgen" of every entry. Other
-// changes and other fields are ignored.
+// delivery order: every change with field "leadgen" of every entry of a
+// delivery whose object is "page". Other changes and other fields are
+// ignored; so is a delivery for another object (an app may subscribe other
+// objects to the same callback URL), which yields no events. A body without
+// an "object" is not a webhook delivery: it is malformed.
 //
 // Ids may be JSON strings or JSON numbers of any length (they are kept as
 // decimal strings, never converted to float64); they must consist of digits.
@@ -103,6 +110,13 @@ func Parse(payload []byte) ([]Event, error) {
 	var d rawDelivery
 	if err := json.Unmarshal(trimmed, &d); err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrMalformed, jsonReason(err))
+	}
+	switch d.Object {
+	case ObjectPage:
+	case "":
+		return nil, fmt.Errorf("%w: object missing", ErrMalformed)
+	default:
+		return nil, nil
 	}
 	var events []Event
 	for i, en := range d.Entry {

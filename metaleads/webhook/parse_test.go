@@ -64,7 +64,14 @@ func TestParse(t *testing.T) {
 			want: []Event{{LeadID: "11", PageID: "1"}, {LeadID: "12", PageID: "1"}, {LeadID: "21", PageID: "2"}},
 		},
 		{name: "no entries", body: `{"object":"page","entry":[]}`},
-		{name: "empty object", body: `{}`},
+		{
+			name: "another object's delivery is ignored, even with a leadgen change",
+			body: `{"object":"user","entry":[{"id":"1","changes":[{"field":"leadgen","value":{"leadgen_id":"31","page_id":"1"}}]}]}`,
+		},
+		{
+			name: "object compared exactly",
+			body: `{"object":"Page","entry":[{"id":"1","changes":[{"field":"leadgen","value":{"leadgen_id":"32","page_id":"1"}}]}]}`,
+		},
 		{name: "entry null", body: `{"object":"page","entry":null}`},
 		{name: "only non-leadgen changes", body: `{"object":"page","entry":[{"id":"1","changes":[{"field":"feed","value":{}}]}]}`},
 	}
@@ -80,6 +87,9 @@ func TestParse(t *testing.T) {
 func TestParseMalformed(t *testing.T) {
 	cases := map[string]string{
 		"empty":                       ``,
+		"empty object":                `{}`,
+		"object missing":              `{"entry":[{"id":"1","changes":[{"field":"leadgen","value":{"leadgen_id":"1"}}]}]}`,
+		"object null":                 `{"object":null,"entry":[]}`,
 		"not json":                    `<html>502 Bad Gateway</html>`,
 		"truncated":                   `{"object":"page","entry":[{"id":"1","changes":[{"field":"leadgen","value":{"leadgen_id":"1`,
 		"array":                       `[{"object":"page"}]`,
@@ -179,7 +189,8 @@ func FuzzParse(f *testing.F) {
 		}
 		// Cross-check the number of leadgen changes with a generic decode.
 		var generic struct {
-			Entry []struct {
+			Object string `json:"object"`
+			Entry  []struct {
 				Changes []struct {
 					Field string `json:"field"`
 				} `json:"changes"`
@@ -188,8 +199,14 @@ func FuzzParse(f *testing.F) {
 		if err := json.Unmarshal(payload, &generic); err != nil {
 			t.Fatalf("Parse accepted what a generic decode refuses: %v", err)
 		}
+		if generic.Object == "" {
+			t.Fatalf("Parse accepted a delivery without an object")
+		}
 		n := 0
 		for _, en := range generic.Entry {
+			if generic.Object != ObjectPage {
+				break
+			}
 			for _, ch := range en.Changes {
 				if ch.Field == FieldLeadgen {
 					n++

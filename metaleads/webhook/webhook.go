@@ -46,6 +46,8 @@ const maxChallengeLen = 256
 // fields plus the extra fields given. A *metaleads.Client satisfies it. It
 // must honour ctx.
 type LeadFetcher interface {
+	// Lead returns the lead with id, read with its default fields plus
+	// fields.
 	Lead(ctx context.Context, id string, fields ...string) (metaleads.Lead, error)
 }
 
@@ -55,6 +57,8 @@ type LeadFetcher interface {
 // are fetched one by one with Lead (and retried); so are all ids when it
 // returns an error and no results.
 type BatchFetcher interface {
+	// LeadsByID returns one BatchLead per id, each with its lead or its own
+	// error, and an error when the call as a whole failed.
 	LeadsByID(ctx context.Context, ids []string, fields ...string) ([]metaleads.BatchLead, error)
 }
 
@@ -252,7 +256,14 @@ func cmpOr[T int | int64 | time.Duration](v, def T) T {
 //     otherwise 200 once all events are enqueued, without waiting for Graph
 //     or Handle.
 //   - Other methods: 405.
+//
+// A Handler that was not built by NewHandler (a zero Handler) has no secret
+// and answers every request with 500.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.queue == nil { // fail closed: no secret, no handler
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
 	switch r.Method {
 	case http.MethodPost:
 		h.serveDelivery(w, r)
@@ -377,8 +388,11 @@ func (h *Handler) logf(ctx context.Context, level slog.Level, msg string, args .
 // return (Handle and the Fetcher must honour ctx), reports every event left
 // unprocessed to OnError and returns a *ShutdownError with their count. It
 // returns nil when everything was drained. Calling it again reports the same
-// outcome.
+// outcome. On a Handler not built by NewHandler it returns nil.
 func (h *Handler) Shutdown(ctx context.Context) error {
+	if h.queue == nil {
+		return nil
+	}
 	h.closeOnce.Do(func() {
 		h.closed.Store(true)
 		_ = h.queue.Close()
