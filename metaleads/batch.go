@@ -20,9 +20,9 @@ const batchNullRounds = 2
 // BatchLead is the outcome of one id of LeadsByID: the lead, or why it could
 // not be read.
 type BatchLead struct {
-	ID   string
-	Lead Lead  // zero when Err is set
-	Err  error // a *Error for Graph's per-item errors; nil on success
+	ID   string // the id asked for
+	Lead Lead   // zero when Err is set
+	Err  error  // a *Error for Graph's per-item errors; nil on success
 }
 
 // LeadsByID reads many leads by id with Graph batch requests (POST
@@ -39,11 +39,11 @@ type BatchLead struct {
 // the error together with the results gathered so far, the other items
 // carrying that error.
 //
-// Every item counts against Graph's rate limits separately. The batch is
-// authorised by the Authorization header and, with an app secret, a
-// top-level appsecret_proof; no access_token is put in the form body or in
-// the items. (Graph requires a top-level token for a batch; the header is
-// that token, as with any other call.)
+// Every item counts against Graph's rate limits separately. Graph documents
+// a batch's top-level access_token (and appsecret_proof) as form
+// parameters, so this one call carries the token, and with an app secret the
+// proof, in its POST body (never in the URL, and masked in errors and logs
+// like every secret); the items carry none and use the top-level token.
 func (c *Client) LeadsByID(ctx context.Context, ids []string, fields ...string) ([]BatchLead, error) {
 	out, raw := c.leadsByID(ctx, ids, fields)
 	err := c.err(raw)
@@ -142,7 +142,7 @@ func (c *Client) batch(ctx context.Context, ids []string, chunk []int, query str
 		return nil, err
 	}
 	form := url.Values{"batch": {string(b)}, "include_headers": {"false"}}
-	resp, err := c.send(ctx, call{op: "leads.batch", method: "POST", path: "", form: form})
+	resp, err := c.send(ctx, call{op: "leads.batch", method: "POST", path: "", form: form, auth: authBody})
 	if err != nil {
 		return nil, err
 	}

@@ -3,10 +3,13 @@ package metaleads
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,8 +29,9 @@ func parseBatch(t *testing.T, r recorded) []string {
 	form, err := url.ParseQuery(r.Body)
 	require.NoError(t, err)
 	assert.Equal(t, "false", form.Get("include_headers"))
-	assert.Empty(t, form.Get("access_token"), "the token is in the header, not the body")
-	assert.Equal(t, "Bearer "+testToken, r.Header.Get("Authorization"))
+	assert.Equal(t, testToken, form.Get("access_token"), "a batch's top-level token goes in the body")
+	assert.Empty(t, r.Header.Get("Authorization"), "and only there")
+	assert.Empty(t, r.URL.RawQuery, "no secret in the URL")
 	var reqs []batchRequest
 	require.NoError(t, json.Unmarshal([]byte(form.Get("batch")), &reqs))
 	out := make([]string, len(reqs))
@@ -168,15 +172,44 @@ func TestLeadsByIDBadInput(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidResponse)
 }
 
+// The proof sits next to the top-level access_token in the body, fresh for
+// every attempt when time-stamped.
 func TestLeadsByIDProofAtTopLevel(t *testing.T) {
 	_, mt := newScript(t, step{status: 200, body: "[" + batchItemJSON(200, leadJSON("1")) + "]", check: func(t *testing.T, r recorded) {
-		assert.Equal(t, AppSecretProof(testAppSecret, testToken), r.URL.Query().Get("appsecret_proof"))
+		for _, u := range parseBatch(t, r) {
+			assert.NotContains(t, u, "appsecret_proof")
+		}
 		form, err := url.ParseQuery(r.Body)
 		require.NoError(t, err)
-		assert.NotContains(t, form.Get("batch"), "appsecret_proof")
+		assert.Equal(t, AppSecretProof(testAppSecret, testToken), form.Get("appsecret_proof"))
+		assert.Empty(t, form.Get("appsecret_time"))
 	}})
 	c := newTestClient(t, mt, WithAppSecret(testAppSecret))
 	res, err := c.LeadsByID(t.Context(), []string{"1"})
 	require.NoError(t, err)
 	assert.NoError(t, res[0].Err)
+
+	synctest.Test(t, func(t *testing.T) {
+		var times []string
+		check := func(t *testing.T, r recorded) {
+			parseBatch(t, r)
+			form, err := url.ParseQuery(r.Body)
+			require.NoError(t, err)
+			ts := form.Get("appsecret_time")
+			n, err := strconv.ParseInt(ts, 10, 64)
+			require.NoError(t, err)
+			assert.Equal(t, time.Now().Unix(), n)
+			assert.Equal(t, TimedAppSecretProof(testAppSecret, testToken, n), form.Get("appsecret_proof"))
+			times = append(times, ts)
+		}
+		_, mt := newScript(t,
+			step{status: 503, body: `{}`, header: http.Header{"Retry-After": {"400"}}, check: check},
+			step{status: 200, body: "[" + batchItemJSON(200, leadJSON("1")) + "]", check: check})
+		c := newTestClient(t, mt, WithAppSecret(testAppSecret), WithTimedProof(true))
+		res, err := c.LeadsByID(t.Context(), []string{"1"})
+		require.NoError(t, err)
+		assert.NoError(t, res[0].Err)
+		require.Len(t, times, 2)
+		assert.NotEqual(t, times[0], times[1], "a retry after a long wait carries a fresh proof")
+	})
 }

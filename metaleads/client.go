@@ -1,6 +1,7 @@
 package metaleads
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -74,6 +76,8 @@ type config struct {
 	logger     *slog.Logger
 	userAgent  string
 	highWater  float64
+	pollFirst  time.Duration
+	pollMax    time.Duration
 }
 
 // WithHTTPClient sets the HTTP client whose Transport performs the requests.
@@ -216,6 +220,21 @@ func WithUsageHighWater(pct float64) Option {
 	}
 }
 
+// WithReportPolling sets how an async insights report run is polled: the
+// first status read comes first after the run starts, and each later wait
+// is half as long again as the one before, up to maxWait. The defaults are
+// 1 s and 30 s; a test against a fake that completes runs at once can use
+// millisecond waits. Polling stops when the context ends.
+func WithReportPolling(first, maxWait time.Duration) Option {
+	return func(c *config) error {
+		if first <= 0 || maxWait < first {
+			return fmt.Errorf("metaleads: WithReportPolling(%v, %v): want 0 < first <= maxWait", first, maxWait)
+		}
+		c.pollFirst, c.pollMax = first, maxWait
+		return nil
+	}
+}
+
 func toPolicy(p RetryPolicy) transport.Policy {
 	return transport.Policy{
 		MaxAttempts:    p.MaxAttempts,
@@ -245,6 +264,8 @@ type shared struct {
 	red       *redact.Redactor
 	rt        http.RoundTripper
 	tcfg      transport.Config
+	pollFirst time.Duration // first wait of async report polling
+	pollMax   time.Duration // longest wait of async report polling
 }
 
 // NewClient returns a client that authenticates with token (a Page, User or
@@ -253,7 +274,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	if err := checkToken(token); err != nil {
 		return nil, err
 	}
-	cfg := config{highWater: DefaultUsageHighWater, version: APIVersion}
+	cfg := config{highWater: DefaultUsageHighWater, version: APIVersion, pollFirst: asyncPollMin, pollMax: asyncPollMax}
 	cfg.base, _ = url.Parse(DefaultBaseURL)
 	for _, o := range opts {
 		if o == nil {
@@ -294,6 +315,8 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		usage:     usage,
 		red:       red,
 		rt:        rt,
+		pollFirst: cfg.pollFirst,
+		pollMax:   cfg.pollMax,
 		tcfg: transport.Config{
 			Limiter:       limiter,
 			Policy:        policy,
@@ -375,13 +398,23 @@ func TimedAppSecretProof(appSecret, token string, unix int64) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// noAuthKey marks a call made without the client's credentials.
-type noAuthKey struct{}
+// authMode says where a call's credentials go.
+type authMode uint8
+
+const (
+	authHeader authMode = iota // Authorization: Bearer, proof in the query
+	authNone                   // no token, no proof (the token exchange)
+	authBody                   // access_token and proof in the form body (a batch)
+)
+
+// authModeKey carries a call's authMode in its context.
+type authModeKey struct{}
 
 // authRT authenticates each attempt: the Bearer header and, with an app
-// secret, appsecret_proof (and appsecret_time) in the query string. A
-// time-stamped proof is computed per attempt so a long retry wait cannot
-// make it expire.
+// secret, appsecret_proof (and appsecret_time) in the query string; for a
+// batch, which Graph documents with a top-level access_token parameter, the
+// token and the proof go in the form body instead. A time-stamped proof is
+// computed per attempt so a long retry wait cannot make it expire.
 type authRT struct {
 	base   http.RoundTripper
 	token  string
@@ -391,48 +424,85 @@ type authRT struct {
 }
 
 func (a *authRT) RoundTrip(req *http.Request) (*http.Response, error) {
-	if skip, _ := req.Context().Value(noAuthKey{}).(bool); skip {
+	mode, _ := req.Context().Value(authModeKey{}).(authMode)
+	if mode == authNone {
 		return a.base.RoundTrip(req)
 	}
 	r := req.Clone(req.Context())
-	r.Header.Set("Authorization", "Bearer "+a.token)
+	params := url.Values{}
 	if a.secret != nil {
-		q := r.URL.Query()
 		if a.timed {
 			now := time.Now().Unix()
-			q.Set("appsecret_proof", TimedAppSecretProof(string(a.secret), a.token, now))
-			q.Set("appsecret_time", strconv.FormatInt(now, 10))
+			params.Set("appsecret_proof", TimedAppSecretProof(string(a.secret), a.token, now))
+			params.Set("appsecret_time", strconv.FormatInt(now, 10))
 		} else {
-			q.Set("appsecret_proof", a.proof)
+			params.Set("appsecret_proof", a.proof)
+		}
+	}
+	if mode == authBody {
+		params.Set("access_token", a.token)
+		if err := addFormParams(r, params); err != nil {
+			return nil, err
+		}
+		return a.base.RoundTrip(r)
+	}
+	r.Header.Set("Authorization", "Bearer "+a.token)
+	if len(params) > 0 {
+		q := r.URL.Query()
+		for k, v := range params {
+			q[k] = v
 		}
 		r.URL.RawQuery = q.Encode()
 	}
 	return a.base.RoundTrip(r)
 }
 
+// addFormParams adds params to r's form-encoded body.
+func addFormParams(r *http.Request, params url.Values) error {
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		b, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			return fmt.Errorf("metaleads: reading the request body: %w", err)
+		}
+		body = b
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return errors.New("metaleads: the request body is not form-encoded")
+	}
+	for k, v := range params {
+		form[k] = v
+	}
+	b := []byte(form.Encode())
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	r.ContentLength = int64(len(b))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return nil
+}
+
 // call is one Graph request.
 type call struct {
 	op     string
 	method string
-	path   string     // below /{version}/; segments already validated
+	path   string     // below /{version}/; segments already validated; "" is the root
 	query  url.Values // may be nil
 	form   url.Values // POST body, form-encoded; nil for none
-	noAuth bool       // send without the client's token and proof
+	auth   authMode   // where the credentials go; authHeader by default
+	// write marks a call that changes state on Graph: it is retried only
+	// when the request provably never left this process or Graph answered
+	// 429. Other calls are reads (also when sent as POST), retried even when
+	// they may have reached Graph.
+	write bool
 }
 
-// send performs a read (idempotent, so retried even when it may have reached
-// Graph, also when sent as POST) and returns the successful response, or an
-// error: a *Error for Graph's answers, a transport error otherwise. Errors are
-// not yet redacted by the top-level wrapper; exported methods wrap them with
+// send performs a call and returns the successful response, or an error: a
+// *Error for Graph's answers, a transport error otherwise. Errors are not
+// yet redacted by the top-level wrapper; exported methods wrap them with
 // c.err.
 func (c *Client) send(ctx context.Context, k call) (*transport.Response, error) {
-	return c.do(ctx, k, true)
-}
-
-// do performs a call; idempotent false is for calls that change state on
-// Graph, retried only when the request provably never left this process or
-// on HTTP 429.
-func (c *Client) do(ctx context.Context, k call, idempotent bool) (*transport.Response, error) {
 	if err := c.precheck(ctx); err != nil {
 		return nil, err
 	}
@@ -443,13 +513,17 @@ func (c *Client) do(ctx context.Context, k call, idempotent bool) (*transport.Re
 	if len(k.query) > 0 {
 		u.RawQuery = k.query.Encode()
 	}
-	req := transport.Request{Method: k.method, URL: u, Idempotent: idempotent, Op: k.op}
-	if k.form != nil {
-		req.Body = []byte(k.form.Encode())
+	req := transport.Request{Method: k.method, URL: u, Idempotent: !k.write, Op: k.op}
+	form := k.form
+	if form == nil && k.auth == authBody {
+		form = url.Values{}
+	}
+	if form != nil {
+		req.Body = []byte(form.Encode())
 		req.Header = http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
 	}
-	if k.noAuth {
-		ctx = context.WithValue(ctx, noAuthKey{}, true)
+	if k.auth != authHeader {
+		ctx = context.WithValue(ctx, authModeKey{}, k.auth)
 	}
 	resp, err := c.tr.Do(ctx, req)
 	if err != nil {

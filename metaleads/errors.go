@@ -331,7 +331,7 @@ func classify(resp *transport.Response) transport.Verdict {
 	return transport.Verdict{}
 }
 
-// newGraphError builds the *Error for an unsuccessful response of operation
+// responseError builds the *Error for an unsuccessful response of operation
 // op; red scrubs every text field.
 func (c *Client) responseError(op string, resp *transport.Response) *Error {
 	red := c.tr.Redactor()
@@ -384,6 +384,8 @@ func isLeadsOp(op string) bool {
 func hint(op string, e *Error) string {
 	msg := strings.ToLower(e.Message)
 	switch {
+	case e.Code == 210: // "(#210) A page access token is required to request this resource."
+		return "this call needs a Page access token: get one with Client.PageToken and use Client.WithToken"
 	case e.Is(ErrPermission) && (strings.Contains(msg, "leads_retrieval") || (isLeadsOp(op) && e.Code >= 200 && e.Code <= 299)):
 		return "reading leads needs the leads_retrieval permission (plus pages_manage_ads, pages_show_list, pages_read_engagement and ads_management for ad-level data), a token of a person with a task on the Page, and access in the Page's Leads Access Manager"
 	case e.Is(ErrPermission):

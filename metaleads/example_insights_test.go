@@ -96,7 +96,8 @@ func TestFakeInsightsAsyncMatchesSync(t *testing.T) {
 	srv := metaleadstest.NewServer(metaleadstest.WithDemoData(ref), metaleadstest.WithAsyncPolls(3))
 	defer srv.Close()
 	synctest.Test(t, func(t *testing.T) {
-		c, err := srv.UserClient(metaleads.WithHTTPClient(&http.Client{Transport: handlerRT{srv}}))
+		c, err := srv.UserClient(metaleads.WithHTTPClient(&http.Client{Transport: handlerRT{srv}}),
+			metaleads.WithReportPolling(time.Second, 2*time.Second))
 		require.NoError(t, err)
 		opts := metaleads.InsightsOptions{Level: metaleads.LevelAd, Since: "2026-04-01", Until: "2026-04-07", TimeIncrement: 1, PageSize: 7}
 		syncRows := collectRows(t, c.Insights(t.Context(), srv.AdAccountID, opts))
@@ -113,7 +114,7 @@ func TestFakeInsightsAsyncMatchesSync(t *testing.T) {
 		forced := opts
 		forced.Async = true
 		assert.Equal(t, syncRows, collectRows(t, c.Insights(t.Context(), srv.AdAccountID, forced)))
-		assert.Greater(t, time.Since(start), 3*time.Second, "three 'Job Running' answers were waited out")
+		assert.Equal(t, 6500*time.Millisecond, time.Since(start), "three 'Job Running' answers were waited out: 1 s, 1.5 s, 2 s, 2 s")
 		reqs := srv.Requests()
 		require.NotEmpty(t, reqs)
 		assert.Equal(t, "POST", reqs[0].Method)

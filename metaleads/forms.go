@@ -107,23 +107,16 @@ func (c *Client) FormsPager(pageID string, opts FormsOptions) *Pager[Form] {
 	if err == nil {
 		err = checkID("page", pageID)
 	}
-	if err != nil {
-		return failedPager[Form](c.err(err))
-	}
-	fetch := func(ctx context.Context, after string, limit int) (Page[Form], error) {
-		p, err := c.formsPage(ctx, pageID, opts, after, limit)
-		return p, c.err(err)
-	}
-	return newPager("forms.page", fetch, opts.After, limit, c.logDebug).redacting(c.err)
+	return clientPager(c, "forms.page", err, opts.After, limit, func(ctx context.Context, after string, limit int) (Page[Form], error) {
+		return c.formsPage(ctx, pageID, opts, after, limit)
+	})
 }
 
 // Forms iterates over the lead forms of a Page, fetching pages lazily; see
 // Pager.All for the iteration contract. opts is copied.
 func (c *Client) Forms(ctx context.Context, pageID string, opts FormsOptions) iter.Seq2[Form, error] {
 	opts = opts.clone()
-	return func(yield func(Form, error) bool) {
-		c.FormsPager(pageID, opts).All(ctx)(yield)
-	}
+	return lazySeq(ctx, func() *Pager[Form] { return c.FormsPager(pageID, opts) })
 }
 
 // Form fetches one lead form (GET /{form-id}) with DefaultFormFields plus the

@@ -55,8 +55,9 @@ const (
 	ActionLead = "lead"
 )
 
-// Async report run timing: the first status read comes asyncPollMin after
-// the run starts, later ones back off up to asyncPollMax apart.
+// Default async report run timing (see WithReportPolling): the first status
+// read comes asyncPollMin after the run starts, later ones back off up to
+// asyncPollMax apart.
 const (
 	asyncPollMin = time.Second
 	asyncPollMax = 30 * time.Second
@@ -216,8 +217,8 @@ func (o InsightsOptions) params() (url.Values, int, error) {
 // (e.g. "link_click", "lead") and its count, exact as Graph reported it
 // (modelled conversions can make it fractional).
 type Action struct {
-	Type  string          `json:"action_type"`
-	Value decimal.Decimal `json:"value"`
+	Type  string          `json:"action_type"` // the action type, e.g. "lead"
+	Value decimal.Decimal `json:"value"`       // the count, exact
 }
 
 // InsightRow is one row of an insights report. Graph sends every number as
@@ -225,23 +226,23 @@ type Action struct {
 // Fields Graph omits (the ids of levels below the report's level, a missing
 // metric) are zero.
 type InsightRow struct {
-	AccountID       string `json:"account_id,omitzero"` // digits, without "act_"
-	AccountCurrency string `json:"account_currency,omitzero"`
-	CampaignID      string `json:"campaign_id,omitzero"`
-	CampaignName    string `json:"campaign_name,omitzero"`
-	AdSetID         string `json:"adset_id,omitzero"`
-	AdSetName       string `json:"adset_name,omitzero"`
-	AdID            string `json:"ad_id,omitzero"`
-	AdName          string `json:"ad_name,omitzero"`
+	AccountID       string `json:"account_id,omitzero"`       // digits, without "act_"
+	AccountCurrency string `json:"account_currency,omitzero"` // ISO 4217 code of Spend, e.g. "UAH"
+	CampaignID      string `json:"campaign_id,omitzero"`      // at campaign level and below
+	CampaignName    string `json:"campaign_name,omitzero"`    // at campaign level and below
+	AdSetID         string `json:"adset_id,omitzero"`         // at ad set level and below
+	AdSetName       string `json:"adset_name,omitzero"`       // at ad set level and below
+	AdID            string `json:"ad_id,omitzero"`            // at ad level
+	AdName          string `json:"ad_name,omitzero"`          // at ad level
 	// DateStart and DateStop ("YYYY-MM-DD", inclusive) are the row's period
 	// in the ad account's time zone.
 	DateStart string `json:"date_start"`
-	DateStop  string `json:"date_stop"`
+	DateStop  string `json:"date_stop"` // the last day of the row, inclusive
 	// Spend is the amount spent in AccountCurrency's major units.
 	Spend       decimal.Decimal `json:"spend"`
-	Impressions int64           `json:"impressions"`
-	Clicks      int64           `json:"clicks"`
-	Reach       int64           `json:"reach"`
+	Impressions int64           `json:"impressions"` // times the ads were shown
+	Clicks      int64           `json:"clicks"`      // clicks of all kinds
+	Reach       int64           `json:"reach"`       // people reached (Graph de-duplicates them)
 	// Leads counts lead actions once: the onsite_conversion.lead_grouped
 	// action when present, else the lead action (Graph reports the same
 	// leads under both, so they are never added up). A fractional
@@ -384,7 +385,7 @@ func setInsightExtra(r *InsightRow, m map[string]json.RawMessage) { r.Extra = m 
 type AdAccount struct {
 	ID        string // "act_<digits>"
 	AccountID string // the digits alone
-	Name      string
+	Name      string // the account name
 	Currency  string // ISO 4217 code of spend, e.g. "EUR"
 	TimeZone  string // IANA name, e.g. "Europe/Berlin"; insights dates use it
 	Status    int    // account_status: 1 active, 2 disabled, 3 unsettled, …
@@ -473,14 +474,9 @@ func (c *Client) InsightsPager(objectID string, opts InsightsOptions) *Pager[Ins
 	if err == nil {
 		err = checkID("insights object", objectID)
 	}
-	if err != nil {
-		return failedPager[InsightRow](c.err(err))
-	}
-	fetch := func(ctx context.Context, after string, limit int) (Page[InsightRow], error) {
-		p, err := c.insightsPage(ctx, objectID, opts, after, limit)
-		return p, c.err(err)
-	}
-	return newPager("insights.page", fetch, opts.After, limit, c.logDebug)
+	return clientPager(c, "insights.page", err, opts.After, limit, func(ctx context.Context, after string, limit int) (Page[InsightRow], error) {
+		return c.insightsPage(ctx, objectID, opts, after, limit)
+	})
 }
 
 // Insights iterates over the rows of an insights report of objectID (see
@@ -490,9 +486,7 @@ func (c *Client) InsightsPager(objectID string, opts InsightsOptions) *Pager[Ins
 // once. opts is copied when Insights is called.
 func (c *Client) Insights(ctx context.Context, objectID string, opts InsightsOptions) iter.Seq2[InsightRow, error] {
 	opts = opts.clone()
-	return func(yield func(InsightRow, error) bool) {
-		c.InsightsPager(objectID, opts).All(ctx)(yield)
-	}
+	return lazySeq(ctx, func() *Pager[InsightRow] { return c.InsightsPager(objectID, opts) })
 }
 
 func (c *Client) insightsPage(ctx context.Context, objectID string, opts InsightsOptions, after string, limit int) (Page[InsightRow], error) {
@@ -579,7 +573,7 @@ func (c *Client) startReport(ctx context.Context, objectID string, params url.Va
 	for k, v := range params {
 		form[k] = v
 	}
-	resp, err := c.sendWrite(ctx, call{op: "insights.async", method: "POST", path: objectID + "/insights", form: form})
+	resp, err := c.send(ctx, call{op: "insights.async", method: "POST", path: objectID + "/insights", form: form, write: true})
 	if err != nil {
 		return "", err
 	}
@@ -607,14 +601,14 @@ type reportStatus struct {
 	UserMessage  wireString `json:"error_user_msg"`
 }
 
-// pollWait is the wait before status read n (0-based): asyncPollMin,
-// growing by half each time up to asyncPollMax.
-func pollWait(n int) time.Duration {
-	d := asyncPollMin
-	for i := 0; i < n && d < asyncPollMax; i++ {
-		d += d / 2
+// pollWait is the wait before status read n (0-based): the first wait,
+// growing by half each time up to the longest (see WithReportPolling).
+func (s *shared) pollWait(n int) time.Duration {
+	d := s.pollFirst
+	for i := 0; i < n && d < s.pollMax; i++ {
+		d += max(d/2, 1)
 	}
-	return min(d, asyncPollMax)
+	return min(d, s.pollMax)
 }
 
 // waitReport polls a report run until it completes, fails or ctx ends. The
@@ -623,7 +617,7 @@ func pollWait(n int) time.Duration {
 // older versions).
 func (c *Client) waitReport(ctx context.Context, runID string) error {
 	for n := 0; ; n++ {
-		timer := time.NewTimer(pollWait(n))
+		timer := time.NewTimer(c.s.pollWait(n))
 		select {
 		case <-ctx.Done():
 			timer.Stop()

@@ -312,6 +312,34 @@ func TestInsightsFallsBackToAsyncOnDataLimit(t *testing.T) {
 	})
 }
 
+// WithReportPolling replaces the polling schedule: first wait, growing by
+// half, capped.
+func TestReportPollingIsConfigurable(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var pollTimes []time.Duration
+		start := time.Now()
+		poll := func(t *testing.T, r recorded) { pollTimes = append(pollTimes, time.Since(start)) }
+		_, mt := newScript(t,
+			ok(`{"report_run_id": 6044775548468}`),
+			step{status: 200, body: reportStatusBody("Job Running", 10), check: poll},
+			step{status: 200, body: reportStatusBody("Job Running", 20), check: poll},
+			step{status: 200, body: reportStatusBody("Job Running", 30), check: poll},
+			step{status: 200, body: reportStatusBody("Job Completed", 100), check: poll},
+			ok(insightsBody("", false, insightsRow)),
+		)
+		c := newTestClient(t, mt, WithReportPolling(2*time.Millisecond, 4*time.Millisecond))
+		page, err := c.InsightsPage(t.Context(), "act_123456789012345", InsightsOptions{Async: true})
+		require.NoError(t, err)
+		require.Len(t, page.Items, 1)
+		ms := time.Millisecond
+		assert.Equal(t, []time.Duration{2 * ms, 5 * ms, 9 * ms, 13 * ms}, pollTimes, "waits of 2, 3, 4, 4 ms")
+	})
+	for _, bad := range [][2]time.Duration{{0, time.Second}, {-time.Second, time.Second}, {2 * time.Second, time.Second}} {
+		_, err := NewClient(testToken, WithReportPolling(bad[0], bad[1]))
+		assert.Error(t, err, "%v", bad)
+	}
+}
+
 // The page method returns a cursor that names the run, so the next page
 // call reads the same run without starting another.
 func TestInsightsPageAsyncCursor(t *testing.T) {

@@ -164,14 +164,9 @@ func (c *Client) leadsPager(edge leadsEdge, id string, opts LeadsOptions) *Pager
 	if err == nil {
 		err = checkID(edge.what, id)
 	}
-	if err != nil {
-		return failedPager[Lead](c.err(err))
-	}
-	fetch := func(ctx context.Context, after string, limit int) (Page[Lead], error) {
-		p, err := c.leadsPage(ctx, edge, id, opts, after, limit)
-		return p, c.err(err)
-	}
-	return newPager(edge.op, fetch, opts.After, limit, c.logDebug).redacting(c.err)
+	return clientPager(c, edge.op, err, opts.After, limit, func(ctx context.Context, after string, limit int) (Page[Lead], error) {
+		return c.leadsPage(ctx, edge, id, opts, after, limit)
+	})
 }
 
 // LeadsPage fetches one page of a form's leads (GET /{form-id}/leads). Pass
@@ -202,9 +197,7 @@ func (c *Client) LeadsPager(formID string, opts LeadsOptions) *Pager[Lead] {
 //     delivered).
 func (c *Client) Leads(ctx context.Context, formID string, opts LeadsOptions) iter.Seq2[Lead, error] {
 	opts = opts.clone()
-	return func(yield func(Lead, error) bool) {
-		c.LeadsPager(formID, opts).All(ctx)(yield)
-	}
+	return lazySeq(ctx, func() *Pager[Lead] { return c.LeadsPager(formID, opts) })
 }
 
 // AdLeadsPage fetches one page of an ad's leads (GET /{ad-id}/leads); see
@@ -224,9 +217,7 @@ func (c *Client) AdLeadsPager(adID string, opts LeadsOptions) *Pager[Lead] {
 // form's leads.
 func (c *Client) AdLeads(ctx context.Context, adID string, opts LeadsOptions) iter.Seq2[Lead, error] {
 	opts = opts.clone()
-	return func(yield func(Lead, error) bool) {
-		c.AdLeadsPager(adID, opts).All(ctx)(yield)
-	}
+	return lazySeq(ctx, func() *Pager[Lead] { return c.AdLeadsPager(adID, opts) })
 }
 
 // Lead fetches one lead by id (the leadgen_id of a webhook delivery) with

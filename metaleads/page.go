@@ -68,6 +68,25 @@ func (p *Pager[T]) redacting(wrap func(error) error) *Pager[T] {
 
 func failedPager[T any](err error) *Pager[T] { return &Pager[T]{err: err} }
 
+// clientPager returns the Pager of one of c's listings: a failed one when
+// the options or the id were invalid (err), else one over fetch whose every
+// error passes c's redaction point.
+func clientPager[T any](c *Client, op string, err error, after string, limit int, fetch pageFunc[T]) *Pager[T] {
+	if err != nil {
+		return failedPager[T](c.err(err))
+	}
+	return newPager(op, fetch, after, limit, c.logDebug).redacting(c.err)
+}
+
+// lazySeq returns an iterator that builds a fresh Pager each time a range
+// over it starts, so no request is sent before the first pull and every
+// range starts from the beginning.
+func lazySeq[T any](ctx context.Context, pager func() *Pager[T]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		pager().All(ctx)(yield)
+	}
+}
+
 // Cursor returns the cursor from which the listing continues: the After
 // option that fetches the first page not yet returned by Next or not fully
 // delivered by All. "" means the start of the listing, or the end when Done

@@ -32,7 +32,9 @@ const (
 
 // LeadSource lists a Page's forms and a form's leads; *Client implements it.
 type LeadSource interface {
+	// Forms iterates over a Page's lead forms, like Client.Forms.
 	Forms(ctx context.Context, pageID string, opts FormsOptions) iter.Seq2[Form, error]
+	// Leads iterates over a form's leads, like Client.Leads.
 	Leads(ctx context.Context, formID string, opts LeadsOptions) iter.Seq2[Lead, error]
 }
 
@@ -205,7 +207,7 @@ func (r *Reconciler) Run(ctx context.Context, handle func(context.Context, Lead)
 // (or is empty). It is meant for one process; use a database-backed store
 // when several replicas reconcile.
 type FileWatermark struct {
-	Path string
+	Path string // the file; its directory must exist
 }
 
 // Load reads the watermark; the zero time when the file is missing.

@@ -95,6 +95,27 @@ func TestSecretsNeverLeak(t *testing.T) {
 				for _, r := range res {
 					add(r.Err)
 				}
+				_, err = c.AdLeadsPage(ctx, "120200000000000001", LeadsOptions{})
+				add(err)
+				_, err = c.Form(ctx, formID)
+				add(err)
+				for _, err := range c.Forms(ctx, pageID, FormsOptions{}) {
+					add(err)
+				}
+				for _, err := range c.Accounts(ctx) {
+					add(err)
+				}
+				_, err = c.AdAccount(ctx, "act_123456789012345")
+				add(err)
+				for _, err := range c.Insights(ctx, "act_123456789012345", InsightsOptions{}) {
+					add(err)
+				}
+				_, err = c.InsightsPage(ctx, "act_123456789012345", InsightsOptions{Async: true})
+				add(err)
+				add(c.SubscribePage(ctx, pageID))
+				add(c.UnsubscribePage(ctx, pageID))
+				_, err = c.PageSubscriptions(ctx, pageID)
+				add(err)
 
 				var texts []string
 				for _, err := range errs {

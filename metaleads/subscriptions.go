@@ -25,15 +25,12 @@ const maxSubscriptionPages = 100
 // Subscription is an app installed on a Page for webhooks, an item of
 // GET /{page-id}/subscribed_apps.
 type Subscription struct {
-	AppID            string   `json:"id"`
-	Name             string   `json:"name,omitzero"`
-	SubscribedFields []string `json:"subscribed_fields,omitzero"`
+	AppID            string   `json:"id"`                         // the app's id
+	Name             string   `json:"name,omitzero"`              // the app's name
+	SubscribedFields []string `json:"subscribed_fields,omitzero"` // webhook fields, e.g. "leadgen"
 }
 
 var subscribedFieldRE = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
-
-// pageTokenHint explains Graph's "(#210) A page access token is required".
-const pageTokenHint = "Page subscriptions need a Page access token: get one with Client.PageToken and use Client.WithToken"
 
 // SubscribePage installs the client's app on a Page for webhooks (POST
 // /{page-id}/subscribed_apps with subscribed_fields), subscribing the given
@@ -68,9 +65,9 @@ func (c *Client) subscribePage(ctx context.Context, pageID string, fields []stri
 		}
 	}
 	form := url.Values{"subscribed_fields": {strings.Join(list, ",")}}
-	resp, err := c.sendWrite(ctx, call{op: "subscriptions.add", method: http.MethodPost, path: pageID + "/subscribed_apps", form: form})
+	resp, err := c.send(ctx, call{op: "subscriptions.add", method: http.MethodPost, path: pageID + "/subscribed_apps", form: form, write: true})
 	if err != nil {
-		return withPageTokenHint(err)
+		return err
 	}
 	return c.checkSuccess(resp, "subscribing page "+pageID)
 }
@@ -89,7 +86,7 @@ func (c *Client) unsubscribePage(ctx context.Context, pageID string) error {
 	}
 	resp, err := c.send(ctx, call{op: "subscriptions.remove", method: http.MethodDelete, path: pageID + "/subscribed_apps"})
 	if err != nil {
-		return withPageTokenHint(err)
+		return err
 	}
 	return c.checkSuccess(resp, "unsubscribing page "+pageID)
 }
@@ -113,40 +110,39 @@ func (c *Client) pageSubscriptions(ctx context.Context, pageID string) ([]Subscr
 	if err := checkID("page", pageID); err != nil {
 		return nil, err
 	}
-	var out []Subscription
-	seen := map[string]bool{}
-	after := ""
-	for range maxSubscriptionPages {
+	fetch := func(ctx context.Context, after string, _ int) (Page[Subscription], error) {
 		q := url.Values{"fields": {"id,name,subscribed_fields"}}
 		if after != "" {
 			q.Set("after", after)
 		}
 		resp, err := c.send(ctx, call{op: "subscriptions.list", method: http.MethodGet, path: pageID + "/subscribed_apps", query: q})
 		if err != nil {
-			return nil, withPageTokenHint(err)
+			return Page[Subscription]{}, err
 		}
 		page, err := decodePage[wireSubscription](resp.Body)
 		if err != nil {
-			return nil, c.invalidResponse(resp, err)
+			return Page[Subscription]{}, c.invalidResponse(resp, err)
 		}
-		for _, w := range page.Items {
-			s := Subscription{AppID: string(w.ID), Name: string(w.Name)}
+		out := Page[Subscription]{Items: make([]Subscription, len(page.Items)), After: page.After}
+		for i, w := range page.Items {
+			out.Items[i] = Subscription{AppID: string(w.ID), Name: string(w.Name)}
 			if len(w.Fields) > 0 {
-				s.SubscribedFields = []string(w.Fields)
+				out.Items[i].SubscribedFields = []string(w.Fields)
 			}
-			out = append(out, s)
 		}
-		if page.After == "" {
-			if out == nil {
-				out = []Subscription{}
-			}
+		return out, nil
+	}
+	p := newPager("subscriptions.list", fetch, "", 0, c.logDebug)
+	out := []Subscription{}
+	for range maxSubscriptionPages {
+		page, err := p.Next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		if p.Done() {
 			return out, nil
 		}
-		if seen[page.After] {
-			return nil, ErrRepeatedCursor
-		}
-		seen[page.After] = true
-		after = page.After
 	}
 	return nil, fmt.Errorf("metaleads: more than %d pages of subscribed apps", maxSubscriptionPages)
 }
@@ -170,40 +166,4 @@ func (c *Client) checkSuccess(resp *transport.Response, what string) error {
 		return fmt.Errorf("metaleads: Graph did not confirm %s (success: false)", what)
 	}
 	return nil
-}
-
-// withPageTokenHint gives Graph's "(#210) A page access token is required"
-// error a more precise hint than the generic permission one.
-func withPageTokenHint(err error) error {
-	var e *Error
-	if errors.As(err, &e) && e.Code == 210 {
-		e.Hint = pageTokenHint
-	}
-	return err
-}
-
-// sendWrite is send for calls with side effects: the transport retries
-// them only when the request provably never left this process or Graph
-// answered 429, never after it may have reached Graph.
-func (c *Client) sendWrite(ctx context.Context, k call) (*transport.Response, error) {
-	if err := c.precheck(ctx); err != nil {
-		return nil, err
-	}
-	u := c.s.base.JoinPath(c.s.version, k.path)
-	if len(k.query) > 0 {
-		u.RawQuery = k.query.Encode()
-	}
-	req := transport.Request{Method: k.method, URL: u, Op: k.op}
-	if k.form != nil {
-		req.Body = []byte(k.form.Encode())
-		req.Header = http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
-	}
-	resp, err := c.tr.Do(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode/100 != 2 {
-		return nil, c.responseError(k.op, resp)
-	}
-	return resp, nil
 }

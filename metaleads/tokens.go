@@ -25,11 +25,11 @@ var LeadPermissions = []string{"pages_read_engagement", "ads_management", "pages
 
 // Account is a Page the token's user can act on, an item of /me/accounts.
 type Account struct {
-	ID          string
-	Name        string
-	AccessToken string // the Page token; registered with the SDK's redaction
-	Category    string
-	Tasks       []string // e.g. "ADVERTISE", "MANAGE"
+	ID          string   // the Page id
+	Name        string   // the Page name
+	AccessToken string   // the Page token; registered with the SDK's redaction
+	Category    string   // the Page category, e.g. "Education"
+	Tasks       []string // the user's tasks on the Page, e.g. "ADVERTISE", "MANAGE"
 }
 
 // UnmarshalJSON implements [json.Unmarshaler] for Account, accepting ids as
@@ -94,22 +94,17 @@ func (c *Client) accountsPage(ctx context.Context, after string, limit int) (Pag
 
 // AccountsPager returns a Pager over /me/accounts.
 func (c *Client) AccountsPager(opts AccountsOptions) *Pager[Account] {
+	var err error
 	if opts.PageSize < 0 {
-		return failedPager[Account](c.err(fmt.Errorf("metaleads: negative PageSize %d", opts.PageSize)))
+		err = fmt.Errorf("metaleads: negative PageSize %d", opts.PageSize)
 	}
-	fetch := func(ctx context.Context, after string, limit int) (Page[Account], error) {
-		p, err := c.accountsPage(ctx, after, limit)
-		return p, c.err(err)
-	}
-	return newPager("accounts.page", fetch, opts.After, opts.PageSize, c.logDebug).redacting(c.err)
+	return clientPager(c, "accounts.page", err, opts.After, opts.PageSize, c.accountsPage)
 }
 
 // Accounts iterates over the Pages the token's user can act on; see
 // Pager.All for the iteration contract.
 func (c *Client) Accounts(ctx context.Context) iter.Seq2[Account, error] {
-	return func(yield func(Account, error) bool) {
-		c.AccountsPager(AccountsOptions{}).All(ctx)(yield)
-	}
+	return lazySeq(ctx, func() *Pager[Account] { return c.AccountsPager(AccountsOptions{}) })
 }
 
 // PageToken returns the Page access token of pageID (GET
@@ -141,7 +136,7 @@ func (c *Client) pageToken(ctx context.Context, pageID string) (string, error) {
 
 // Token is an access token returned by a token exchange.
 type Token struct {
-	AccessToken string
+	AccessToken string        // the new token; registered with the SDK's redaction
 	TokenType   string        // "bearer"
 	ExpiresIn   time.Duration // 0 when Graph did not say
 	Expiry      time.Time     // when it expires; zero when unknown
@@ -182,7 +177,7 @@ func (c *Client) exchangeLongLived(ctx context.Context, appID, appSecret, shortT
 	}
 	// The exchange has no side effect beyond issuing a token, so it is
 	// retried like a read.
-	resp, err := c.send(ctx, call{op: "token.exchange", method: "POST", path: "oauth/access_token", form: form, noAuth: true})
+	resp, err := c.send(ctx, call{op: "token.exchange", method: "POST", path: "oauth/access_token", form: form, auth: authNone})
 	if err != nil {
 		return Token{}, err
 	}
@@ -204,25 +199,25 @@ func (c *Client) exchangeLongLived(ctx context.Context, appID, appSecret, shortT
 // GranularScope is a permission limited to some objects (Page ids for the
 // pages_* permissions); empty TargetIDs means all.
 type GranularScope struct {
-	Scope     string
-	TargetIDs []string
+	Scope     string   // the permission, e.g. "leads_retrieval"
+	TargetIDs []string // the objects it is limited to; empty means all
 }
 
 // TokenInfo is what /debug_token says about a token.
 type TokenInfo struct {
-	AppID               string
-	Type                string // "USER", "PAGE", "APP", "SYSTEM_USER"
-	Application         string // app name
-	ExpiresAt           time.Time
-	NeverExpires        bool // expires_at was 0
-	DataAccessExpiresAt time.Time
-	IsValid             bool
-	IssuedAt            time.Time
-	Scopes              []string
-	GranularScopes      []GranularScope
-	UserID              string
-	ProfileID           string // the Page id, for Page tokens
-	Error               *Error // why the token is invalid, when Graph says
+	AppID               string          // the app the token belongs to
+	Type                string          // "USER", "PAGE", "APP", "SYSTEM_USER"
+	Application         string          // app name
+	ExpiresAt           time.Time       // when the token expires; zero when it never does or Graph did not say
+	NeverExpires        bool            // expires_at was 0
+	DataAccessExpiresAt time.Time       // when the data access granted by the user expires; zero if unknown
+	IsValid             bool            // whether Graph accepts the token now
+	IssuedAt            time.Time       // when the token was issued; zero if unknown
+	Scopes              []string        // the permissions granted
+	GranularScopes      []GranularScope // permissions limited to some objects
+	UserID              string          // the user the token acts for
+	ProfileID           string          // the Page id, for Page tokens
+	Error               *Error          // why the token is invalid, when Graph says
 }
 
 // Missing returns the permissions among perms (SeedPermissions when none are

@@ -60,13 +60,13 @@ type AdAccountUsage struct {
 // of one business object (ad account, Page…) for one use case type
 // ("leadgen", "pages", "ads_management", …).
 type BusinessUseCaseUsage struct {
-	ObjectID       string
-	Type           string
-	CallCount      float64
-	TotalCPUTime   float64
-	TotalTime      float64
+	ObjectID       string        // the business object's id (the header's key)
+	Type           string        // the use case type, e.g. "leadgen"
+	CallCount      float64       // call_count, percent
+	TotalCPUTime   float64       // total_cputime, percent
+	TotalTime      float64       // total_time, percent
 	RegainAccessIn time.Duration // estimated_time_to_regain_access (minutes in the header)
-	AccessTier     string
+	AccessTier     string        // ads_api_access_tier, when sent
 }
 
 // Percent is the highest of the three percentages.
@@ -80,9 +80,9 @@ type Usage struct {
 	Percent float64
 	// App, Page and AdAccount are the last X-App-Usage, X-Page-Usage and
 	// X-Ad-Account-Usage readings.
-	App       CallUsage
-	Page      CallUsage
-	AdAccount AdAccountUsage
+	App       CallUsage      // X-App-Usage
+	Page      CallUsage      // X-Page-Usage
+	AdAccount AdAccountUsage // X-Ad-Account-Usage
 	// BusinessUseCase holds the last reading for each (object, type) pair of
 	// X-Business-Use-Case-Usage, sorted by ObjectID then Type.
 	BusinessUseCase []BusinessUseCaseUsage

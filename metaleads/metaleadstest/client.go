@@ -8,7 +8,8 @@ import (
 
 // Client returns a metaleads client wired to the fake with the default Page's
 // token: base URL, the fake's HTTP client (its connections are closed by
-// Close), no client-side rate limiter, retries with 1–10 ms waits, usage
+// Close), no client-side rate limiter, retries with 1–10 ms waits, async
+// insights report runs polled every 1–10 ms (WithReportPolling), usage
 // slow-down only when the fake announces a block (WithUsageHighWater(100)),
 // and appsecret_proof when WithAppSecret was given. opts are applied after
 // these defaults and may override them.
@@ -34,6 +35,7 @@ func (s *Server) clientWith(token string, opts []metaleads.Option) (*metaleads.C
 		metaleads.WithHTTPClient(s.client),
 		metaleads.WithLimiter(nil),
 		metaleads.WithRetry(metaleads.RetryPolicy{MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond}),
+		metaleads.WithReportPolling(time.Millisecond, 10*time.Millisecond),
 		metaleads.WithUsageHighWater(100),
 	}
 	if s.cfg.secretSet {

@@ -240,6 +240,25 @@ func TestClientAppSecretProof(t *testing.T) {
 	require.ErrorAs(t, err, &ge)
 	require.Equal(t, 100, ge.Code)
 	require.Contains(t, ge.Message, "Invalid appsecret_proof")
+
+	// A batch carries its top-level token and proof in the body, classic
+	// and timed, and the fake accepts both.
+	for _, timed := range []bool{false, true} {
+		srv.ResetRequests()
+		res, err := client(t, srv, metaleads.WithTimedProof(timed)).LeadsByID(context.Background(), want)
+		require.NoError(t, err)
+		for _, r := range res {
+			require.NoError(t, r.Err)
+		}
+		reqs := srv.Requests()
+		require.Len(t, reqs, 1)
+		require.Equal(t, "form", reqs[0].Token())
+		require.Empty(t, reqs[0].Header.Get("Authorization"))
+		require.Empty(t, reqs[0].Query)
+		require.Equal(t, "[REDACTED]", reqs[0].Form.Get("access_token"))
+		require.Equal(t, "[REDACTED]", reqs[0].Form.Get("appsecret_proof"))
+		require.Equal(t, timed, reqs[0].Form.Has("appsecret_time"))
+	}
 }
 
 func TestClientLeadsByIDBatch(t *testing.T) {
@@ -300,26 +319,37 @@ func TestClientInsightsCountsLeadsOnce(t *testing.T) {
 	require.Equal(t, ds.AdAccount.TimeZone, acct.TimeZone)
 }
 
+// A forced async report run, polled on the fake client's millisecond
+// schedule, returns the rows of the synchronous read.
 func TestClientInsightsAsync(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the client waits a second before polling a report run")
-	}
-	srv := newDemo(t)
+	srv := newDemo(t, metaleadstest.WithAsyncPolls(3))
 	uc, err := srv.UserClient()
 	require.NoError(t, err)
-	var rows int
-	for _, err := range uc.Insights(context.Background(), srv.AdAccountID, metaleads.InsightsOptions{Level: metaleads.LevelCampaign, DatePreset: "last_7d", TimeIncrement: 1, Async: true}) {
-		require.NoError(t, err)
-		rows++
+	opts := metaleads.InsightsOptions{Level: metaleads.LevelCampaign, DatePreset: "last_7d", TimeIncrement: 1}
+	collect := func(opts metaleads.InsightsOptions) []metaleads.InsightRow {
+		var rows []metaleads.InsightRow
+		for r, err := range uc.Insights(context.Background(), srv.AdAccountID, opts) {
+			require.NoError(t, err)
+			rows = append(rows, r)
+		}
+		return rows
 	}
-	require.Positive(t, rows)
-	var posted bool
+	want := collect(opts)
+	require.NotEmpty(t, want)
+	srv.ResetRequests()
+	opts.Async = true
+	require.Equal(t, want, collect(opts))
+	var posted, polls int
 	for _, r := range srv.Requests() {
-		if r.Method == "POST" && strings.HasSuffix(r.Path, "/insights") {
-			posted = true
+		switch {
+		case r.Method == "POST" && strings.HasSuffix(r.Path, "/insights"):
+			posted++
+		case r.Method == "GET" && !strings.HasSuffix(r.Path, "/insights"):
+			polls++
 		}
 	}
-	require.True(t, posted, "an async report run was started")
+	require.Equal(t, 1, posted, "one async report run was started")
+	require.Equal(t, 4, polls, "three 'Job Running' answers, then 'Job Completed'")
 }
 
 func TestClientSynthetic100k(t *testing.T) {
