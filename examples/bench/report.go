@@ -38,9 +38,9 @@ func writeReport(w io.Writer, r Report) error {
 	if g := r.Graph; g != nil {
 		fmt.Fprintf(&b, "\n%s (minimum = Σ max(1, ⌈N_form/page⌉))\n", headGraph)
 		tw(func(t *tabwriter.Writer) {
-			fmt.Fprintln(t, "data\tapproach\tpage\tleads\tfetched\tmissed\trequests\tminimum\tempty\tretries\twall\t")
+			fmt.Fprintln(t, "data\tapproach\tpage\tleads\tfetched\tmissed\trequests\tminimum\tempty\tretries\twall")
 			for _, x := range g.Rows {
-				fmt.Fprintf(t, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", x.Data, x.Approach, x.PageSize, x.Leads,
+				fmt.Fprintf(t, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", x.Data, x.Approach, x.PageSize, x.Leads,
 					x.Fetched, x.Missed, x.Requests, x.Minimum, x.EmptyPages, x.Retries, dur(x.WallMS))
 			}
 		})
@@ -48,9 +48,9 @@ func writeReport(w io.Writer, r Report) error {
 	if en := r.Enrich; en != nil {
 		fmt.Fprintf(&b, "\n%s (%d leads, %d CRM cards)\n", headEnrich, en.Leads, en.Customers)
 		tw(func(t *tabwriter.Writer) {
-			fmt.Fprintln(t, "strategy\tAlfaCRM requests\trequests/lead\twall\tmatched\t")
+			fmt.Fprintln(t, "strategy\tAlfaCRM requests\trequests/lead\twall\tmatched")
 			for _, x := range en.Rows {
-				fmt.Fprintf(t, "%s\t%d\t%.2f\t%s\t%d\t\n", x.Strategy, x.Requests, ratio(float64(x.Requests), float64(en.Leads)), dur(x.WallMS), x.Matched)
+				fmt.Fprintf(t, "%s\t%d\t%.2f\t%s\t%d\n", x.Strategy, x.Requests, ratio(float64(x.Requests), float64(en.Leads)), dur(x.WallMS), x.Matched)
 			}
 		})
 		fmt.Fprintf(&b, "naive/bulk: %.1f× the requests, %.1f× the wall time (targets ≥ %.0f×, ≥ %.0f×)\n",
@@ -59,18 +59,18 @@ func writeReport(w io.Writer, r Report) error {
 	if d := r.Decode; d != nil {
 		fmt.Fprintf(&b, "\n%s (a page of %d leads, %d bytes of JSON per lead)\n", headDecode, d.LeadsPerPage, d.BytesPerLead)
 		tw(func(t *tabwriter.Writer) {
-			fmt.Fprintln(t, "decoder\tµs/lead\tvs plain\tallocs/lead\tbytes/lead\t")
+			fmt.Fprintln(t, "decoder\tµs/lead\tvs plain\tallocs/lead\tbytes/lead")
 			for _, x := range d.Rows {
-				fmt.Fprintf(t, "%s\t%.2f\t%.2f×\t%.1f\t%.0f\t\n", x.Decoder, x.NsPerLead/1000, x.VsPlain, x.AllocsPerLead, x.BytesPerLead)
+				fmt.Fprintf(t, "%s\t%.2f\t%.2f×\t%.1f\t%.0f\n", x.Decoder, x.NsPerLead/1000, x.VsPlain, x.AllocsPerLead, x.BytesPerLead)
 			}
 		})
 	}
 	if h := r.Heap; h != nil {
 		fmt.Fprintf(&b, "\n%s (heap in use, whole process incl. the fake, after a GC at start)\n", headHeap)
 		tw(func(t *tabwriter.Writer) {
-			fmt.Fprintln(t, "leads\trequests\tbaseline\tpeak\tpeak-baseline\tsamples\twall\t")
+			fmt.Fprintln(t, "leads\trequests\tbaseline\tpeak\tpeak-baseline\tsamples\twall")
 			for _, x := range h.Rows {
-				fmt.Fprintf(t, "%d\t%d\t%.1f MiB\t%.1f MiB\t%.1f MiB\t%d\t%s\t\n", x.Leads, x.Requests,
+				fmt.Fprintf(t, "%d\t%d\t%.1f MiB\t%.1f MiB\t%.1f MiB\t%d\t%s\n", x.Leads, x.Requests,
 					mib(x.BaselineBytes), mib(x.PeakBytes), mib(x.GrowthBytes), x.Samples, dur(x.WallMS))
 			}
 		})
@@ -80,9 +80,9 @@ func writeReport(w io.Writer, r Report) error {
 		fmt.Fprintf(&b, "\n%s (%d senders for %.1f s, then one at a time; signed one-lead deliveries of %d bytes)\n",
 			headWebhook, wh.Senders, wh.LoadSeconds, wh.DeliveryBytes)
 		tw(func(t *tabwriter.Writer) {
-			fmt.Fprintln(t, "receiver\tacked\trejected\treq/s\tload p50\tload p99\tidle p50\tidle p99\thandled\t")
+			fmt.Fprintln(t, "receiver\tacked\trejected\treq/s\tload p50\tload p99\tidle p50\tidle p99\thandled")
 			for _, x := range wh.Rows {
-				fmt.Fprintf(t, "%s\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%d\t\n", x.Receiver, x.Acked, x.Rejected, x.ReqPerSec,
+				fmt.Fprintf(t, "%s\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%d\n", x.Receiver, x.Acked, x.Rejected, x.ReqPerSec,
 					usDur(x.LoadP50US), usDur(x.LoadP99US), usDur(x.IdleP50US), usDur(x.IdleP99US), x.Handled)
 			}
 		})
