@@ -41,6 +41,8 @@ func (s *Server) handler(model, action string) (handlerFunc, bool) {
 		return s.tariffIndex, true
 	case "cgi/index":
 		return s.cgiIndex, true
+	case "communication/index":
+		return s.communicationIndex, true
 	case "study-status/index":
 		return s.dictIndex(kindStudyStatus), true
 	case "lead-status/index":

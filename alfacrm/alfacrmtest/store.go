@@ -47,8 +47,9 @@ type store struct {
 	lessons   []*lessonRec
 	cgis      []GroupMembership
 	tariffs   []CustomerTariff
+	comms     []Communication
 	dicts     [numKinds][]entry
-	next      struct{ customer, payment, lesson, detail, cgi, tariff int }
+	next      struct{ customer, payment, lesson, detail, cgi, tariff, comm int }
 }
 
 func newStore(loc *time.Location) *store {
