@@ -28,7 +28,7 @@
 //     latency (p50, p99) under that load and one at a time, with an instant
 //     lead fetcher and with a slow fake Graph API.
 //
-// Each section ends with checks against the targets. The program exits with
+// The sections with targets end with checks. The program exits with
 // status 1 when a check on counts (requests, ratios of requests, leads
 // fetched) fails; checks on time and memory are reported, since the machine
 // may be busy.
