@@ -156,6 +156,10 @@ func TestPagingWithoutTotalStopsOnEmptyPage(t *testing.T) {
 	assert.Len(t, f.reqs("/v2api/1/customer/index"), 4)
 }
 
+// TestPagingTotalBeyondItemsStopsOnEmptyPage: a page that stays empty
+// while the total says more items exist ends the iteration with an error
+// after the items already delivered (it used to end silently, dropping the
+// rest of the list).
 func TestPagingTotalBeyondItemsStopsOnEmptyPage(t *testing.T) {
 	f := newFake(t)
 	f.addHook(pathHook("/v2api/1/customer/index", func(s seen) *http.Response {
@@ -166,8 +170,10 @@ func TestPagingTotalBeyondItemsStopsOnEmptyPage(t *testing.T) {
 	}))
 	c := f.client()
 	got, err := collect(t, c.Customers(t.Context(), CustomerQuery{}))
-	require.NoError(t, err)
-	assert.Equal(t, []int{1, 2}, ids(got))
+	require.ErrorIs(t, err, ErrIncompleteList)
+	assert.ErrorIs(t, err, ErrInvalidResponse)
+	assert.Equal(t, []int{1, 2}, ids(got), "the items before the empty page stay delivered")
+	assert.Len(t, f.reqs("/v2api/1/customer/index"), 3, "page 0 once, the empty page 1 twice")
 }
 
 func TestRepeatedPageStops(t *testing.T) {

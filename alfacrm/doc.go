@@ -63,9 +63,12 @@
 // [Client.IncomePayments], [Client.Lessons]) that fetch pages lazily. Pages
 // are numbered from 0. The client asks for [DefaultPageSize] items (pageSize
 // in the body, per-page in the query) but never relies on getting them:
-// an iteration stops on an empty page or when the items seen reach the
-// server's total, and stops with [ErrRepeatedPage] when a page repeats the
-// previous one. An iterator yields an error once and stops; the items
+// an iteration stops when the items seen reach the server's total or on an
+// empty page, and stops with [ErrRepeatedPage] when a page repeats the
+// previous one. An empty page before the total is read once more; if it is
+// still empty, the iteration stops with [ErrIncompleteList] instead of
+// returning a short list that looks complete (without a total, an empty
+// page ends the list). An iterator yields an error once and stops; the items
 // already yielded stay delivered. A token that expires mid-iteration is
 // renewed transparently, losing and repeating nothing.
 //

@@ -32,6 +32,11 @@ var (
 	// first and last ids as the previous page); iteration stops instead of
 	// looping or yielding duplicates.
 	ErrRepeatedPage = errors.New("alfacrm: server repeated a page")
+	// ErrIncompleteList: a list endpoint returned an empty page, twice,
+	// while its total said more items exist, so the iteration cannot
+	// finish. The items yielded before stay delivered. Errors matching it
+	// also match [ErrInvalidResponse].
+	ErrIncompleteList = errors.New("alfacrm: list ended before its total")
 	// ErrUncertainCreate: a create failed in a way that leaves its outcome
 	// unknown (a timeout or dropped connection after the request may have
 	// reached the server) and the duplicate check could not settle it. The
@@ -65,8 +70,9 @@ type Error struct {
 	// personal data.
 	Snippet string
 
-	invalid bool // ErrInvalidResponse
-	login   bool // the login itself was refused
+	invalid    bool // ErrInvalidResponse
+	incomplete bool // ErrIncompleteList (with invalid)
+	login      bool // the login itself was refused
 }
 
 // Error returns "alfacrm: <op>: <what happened> (HTTP <status>)".
@@ -130,7 +136,8 @@ func (e *Error) status() int {
 
 // Is matches the sentinel errors: ErrUnauthorized (401, or a refused login),
 // ErrAccessDenied (403 outside the login), ErrNotFound (404), ErrValidation
-// (validation messages or 422), ErrRateLimited (429) and ErrInvalidResponse.
+// (validation messages or 422), ErrRateLimited (429), ErrInvalidResponse and
+// ErrIncompleteList.
 func (e *Error) Is(target error) bool {
 	s := e.status()
 	switch target {
@@ -146,6 +153,8 @@ func (e *Error) Is(target error) bool {
 		return s == http.StatusTooManyRequests
 	case ErrInvalidResponse:
 		return e.invalid
+	case ErrIncompleteList:
+		return e.incomplete
 	}
 	return false
 }

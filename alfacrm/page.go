@@ -27,7 +27,11 @@ type Page[T any] struct {
 	// is done. The server's page size is unknown (it may ignore the one
 	// requested), so Next is conservative: after the last page of a list
 	// whose size is not a multiple of the page size, Next may point at a
-	// page that turns out empty. The iterators stop exactly.
+	// page that turns out empty. The iterators stop exactly. An empty page
+	// has Next -1 even when Total says more items exist (a page alone
+	// cannot tell how many items the earlier pages held); the iterators
+	// read such a page again and end with [ErrIncompleteList] if it stays
+	// empty.
 	Next int
 }
 
@@ -67,6 +71,13 @@ type rawPage[W any] struct {
 	total    int
 	hasTotal bool
 	bare     bool // a bare JSON array: the whole list in one response
+	status   int  // the HTTP status of the response
+}
+
+// shortOf reports whether an empty page p comes before the end its total
+// announces, seen items having been read before it.
+func (p *rawPage[W]) shortOf(seen int) bool {
+	return len(p.items) == 0 && !p.bare && p.hasTotal && p.total > seen
 }
 
 // fetchRaw requests one page: page (0-based) and pageSize in the body,
@@ -109,7 +120,7 @@ func decodeRaw[W any](c *Client, op string, resp *transport.Response) (rawPage[W
 		if err := json.Unmarshal(body, &items); err != nil {
 			return rawPage[W]{}, c.decodeError(op, resp, err)
 		}
-		return rawPage[W]{items: items, total: len(items), hasTotal: true, bare: true}, nil
+		return rawPage[W]{items: items, total: len(items), hasTotal: true, bare: true, status: resp.StatusCode}, nil
 	case '{':
 		var env envelope[W]
 		if err := json.Unmarshal(body, &env); err != nil {
@@ -125,7 +136,7 @@ func decodeRaw[W any](c *Client, op string, resp *transport.Response) (rawPage[W
 		if env.Items == nil && env.Total == nil {
 			return rawPage[W]{}, invalid(op, resp.StatusCode, "list response without items or total")
 		}
-		p := rawPage[W]{}
+		p := rawPage[W]{status: resp.StatusCode}
 		if env.Items != nil {
 			p.items = *env.Items
 		}
@@ -200,10 +211,22 @@ func (c *Client) convError(op string, err error) error {
 }
 
 // iterate pages through a whole list. It never trusts the page size: it
-// stops on an empty page, when the items seen reach the server's total, or
+// stops when the items seen reach the server's total, on an empty page, or
 // with ErrRepeatedPage when a page has the same first and last ids as the
 // previous one. An error is yielded once and ends the iteration; items
 // already yielded stay delivered.
+//
+// An empty page ends the list only when the server gave no total or the
+// items seen have reached it. An empty page before the total is read once
+// more (a glitch, such as a replica that lags, must not silently drop the
+// rest of the list); if it is empty again, the iteration ends with an
+// *Error matching ErrIncompleteList and ErrInvalidResponse. A server whose
+// total counts records it never returns ends in that error too, after
+// every item it did return: the iterator cannot tell such a server from a
+// glitch, and an error that loses nothing is better than a short list that
+// looks complete. The total compared is the one of the empty page itself,
+// so records deleted during the iteration (a lower total) end the list
+// normally.
 func iterate[W, T any](ctx context.Context, c *Client, s *listSpec[W, T]) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
@@ -215,6 +238,12 @@ func iterate[W, T any](ctx context.Context, c *Client, s *listSpec[W, T]) iter.S
 				return
 			}
 			rp, err := fetchRaw(ctx, c, s, page)
+			if err == nil && rp.shortOf(seen) {
+				rp, err = fetchRaw(ctx, c, s, page) // the one re-read
+				if err == nil && rp.shortOf(seen) {
+					err = incompleteList(s.call.op, rp.status, page, seen, rp.total)
+				}
+			}
 			if err != nil {
 				yield(zero, err)
 				return
@@ -245,4 +274,11 @@ func iterate[W, T any](ctx context.Context, c *Client, s *listSpec[W, T]) iter.S
 			}
 		}
 	}
+}
+
+// incompleteList reports a page that stayed empty before the list's total.
+func incompleteList(op string, status, page, seen, total int) *Error {
+	e := invalid(op, status, fmt.Sprintf("page %d empty after %d of %d items (read twice)", page, seen, total))
+	e.incomplete = true
+	return e
 }
