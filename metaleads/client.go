@@ -535,6 +535,19 @@ func (c *Client) send(ctx context.Context, k call) (*transport.Response, error) 
 	return resp, nil
 }
 
+// getNode reads one node, GET /{id}?fields=..., asking for the default
+// fields plus the extra ones; what names the kind of id in errors.
+func (c *Client) getNode(ctx context.Context, op, what, id string, defaults, extra []string) (*transport.Response, error) {
+	if err := checkID(what, id); err != nil {
+		return nil, err
+	}
+	fields, err := fieldList(defaults, extra)
+	if err != nil {
+		return nil, err
+	}
+	return c.send(ctx, call{op: op, method: http.MethodGet, path: id, query: url.Values{"fields": {fields}}})
+}
+
 // getJSON performs a call and decodes its JSON body into out.
 func (c *Client) getJSON(ctx context.Context, k call, out any) error {
 	resp, err := c.send(ctx, k)

@@ -7,7 +7,6 @@ import (
 	"iter"
 	"net/url"
 	"slices"
-	"strconv"
 )
 
 // DefaultFormFields are the form fields every form call asks for.
@@ -77,27 +76,18 @@ func (c *Client) formsPage(ctx context.Context, pageID string, opts FormsOptions
 	if limit <= 0 {
 		limit = defLimit
 	}
-	q.Set("limit", strconv.Itoa(limit))
-	if after != "" {
-		q.Set("after", after)
-	}
-	resp, err := c.send(ctx, call{op: "forms.page", method: "GET", path: pageID + "/leadgen_forms", query: q})
-	if err != nil {
-		return Page[Form]{}, err
-	}
-	page, err := decodeWithExtra(resp.Body, len(opts.Fields) > 0, knownFormKeys, func(f *Form, m map[string]json.RawMessage) { f.Extra = m })
-	if err == nil {
+	return edgePage(ctx, c, "forms.page", pageID+"/leadgen_forms", q, after, limit, func(body []byte) (Page[Form], error) {
+		page, err := decodeWithExtra(body, len(opts.Fields) > 0, knownFormKeys, func(f *Form, m map[string]json.RawMessage) { f.Extra = m })
+		if err != nil {
+			return page, err
+		}
 		for i := range page.Items {
 			if page.Items[i].ID == "" {
-				err = fmt.Errorf("form %d of the page has no id", i)
-				break
+				return page, fmt.Errorf("form %d of the page has no id", i)
 			}
 		}
-	}
-	if err != nil {
-		return Page[Form]{}, c.invalidResponse(resp, err)
-	}
-	return page, nil
+		return page, nil
+	})
 }
 
 // FormsPager returns a Pager over the lead forms of a Page; opts is copied.
@@ -127,14 +117,7 @@ func (c *Client) Form(ctx context.Context, formID string, fields ...string) (For
 }
 
 func (c *Client) form(ctx context.Context, formID string, extra []string) (Form, error) {
-	if err := checkID("form", formID); err != nil {
-		return Form{}, err
-	}
-	fields, err := fieldList(DefaultFormFields, extra)
-	if err != nil {
-		return Form{}, err
-	}
-	resp, err := c.send(ctx, call{op: "form", method: "GET", path: formID, query: url.Values{"fields": {fields}}})
+	resp, err := c.getNode(ctx, "form", "form", formID, DefaultFormFields, extra)
 	if err != nil {
 		return Form{}, err
 	}

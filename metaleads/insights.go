@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -507,28 +508,21 @@ func (c *Client) insightsPage(ctx context.Context, objectID string, opts Insight
 	if opts.Async && after == "" {
 		return c.asyncInsights(ctx, objectID, params, limit, extra)
 	}
-	q := url.Values{}
-	for k, v := range params {
-		q[k] = v
+	page, err := edgePage(ctx, c, "insights.page", objectID+"/insights", maps.Clone(params), after, limit, decodeInsights(extra))
+	if err != nil && after == "" && needsAsync(ctx, err) {
+		c.logDebug(ctx, "metaleads: synchronous insights call too heavy; starting an async report run",
+			slog.String("op", "insights.page"))
+		return c.asyncInsights(ctx, objectID, params, limit, extra)
 	}
-	q.Set("limit", strconv.Itoa(limit))
-	if after != "" {
-		q.Set("after", after)
+	return page, err
+}
+
+// decodeInsights decodes a page of insights rows, with Extra when extra
+// fields were requested.
+func decodeInsights(extra bool) func([]byte) (Page[InsightRow], error) {
+	return func(body []byte) (Page[InsightRow], error) {
+		return decodeWithExtra(body, extra, knownInsightKeys, setInsightExtra)
 	}
-	resp, err := c.send(ctx, call{op: "insights.page", method: "GET", path: objectID + "/insights", query: q})
-	if err != nil {
-		if after == "" && needsAsync(ctx, err) {
-			c.logDebug(ctx, "metaleads: synchronous insights call too heavy; starting an async report run",
-				slog.String("op", "insights.page"))
-			return c.asyncInsights(ctx, objectID, params, limit, extra)
-		}
-		return Page[InsightRow]{}, err
-	}
-	page, err := decodeWithExtra(resp.Body, extra, knownInsightKeys, setInsightExtra)
-	if err != nil {
-		return Page[InsightRow]{}, c.invalidResponse(resp, err)
-	}
-	return page, nil
 }
 
 // needsAsync reports a synchronous insights failure that an async report
@@ -652,17 +646,9 @@ func (c *Client) waitReport(ctx context.Context, runID string) error {
 
 // reportPage reads one page of a completed report run's rows.
 func (c *Client) reportPage(ctx context.Context, runID, cursor string, limit int, extra bool) (Page[InsightRow], error) {
-	q := url.Values{"limit": {strconv.Itoa(limit)}}
-	if cursor != "" {
-		q.Set("after", cursor)
-	}
-	resp, err := c.send(ctx, call{op: "insights.report", method: "GET", path: runID + "/insights", query: q})
+	page, err := edgePage(ctx, c, "insights.report", runID+"/insights", nil, cursor, limit, decodeInsights(extra))
 	if err != nil {
 		return Page[InsightRow]{}, err
-	}
-	page, err := decodeWithExtra(resp.Body, extra, knownInsightKeys, setInsightExtra)
-	if err != nil {
-		return Page[InsightRow]{}, c.invalidResponse(resp, err)
 	}
 	if page.After != "" {
 		page.After = asyncCursorPrefix + runID + ":" + page.After

@@ -7,7 +7,6 @@ import (
 	"iter"
 	"net/url"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -128,22 +127,13 @@ func (c *Client) leadsPage(ctx context.Context, edge leadsEdge, id string, opts 
 	if limit <= 0 {
 		limit = defLimit
 	}
-	q.Set("limit", strconv.Itoa(limit))
-	if after != "" {
-		q.Set("after", after)
-	}
-	resp, err := c.send(ctx, call{op: edge.op, method: "GET", path: id + "/leads", query: q})
-	if err != nil {
-		return Page[Lead]{}, err
-	}
-	page, err := decodeWithExtra(resp.Body, len(opts.Fields) > 0, knownLeadKeys, setLeadExtra)
-	if err == nil {
-		err = checkLeadIDs(page.Items)
-	}
-	if err != nil {
-		return Page[Lead]{}, c.invalidResponse(resp, err)
-	}
-	return page, nil
+	return edgePage(ctx, c, edge.op, id+"/leads", q, after, limit, func(body []byte) (Page[Lead], error) {
+		page, err := decodeWithExtra(body, len(opts.Fields) > 0, knownLeadKeys, setLeadExtra)
+		if err == nil {
+			err = checkLeadIDs(page.Items)
+		}
+		return page, err
+	})
 }
 
 // checkLeadIDs rejects a page with a lead without id (a null item, say).
@@ -228,14 +218,7 @@ func (c *Client) Lead(ctx context.Context, id string, fields ...string) (Lead, e
 }
 
 func (c *Client) lead(ctx context.Context, id string, extra []string) (Lead, error) {
-	if err := checkID("lead", id); err != nil {
-		return Lead{}, err
-	}
-	fields, err := fieldList(DefaultLeadFields, extra)
-	if err != nil {
-		return Lead{}, err
-	}
-	resp, err := c.send(ctx, call{op: "lead", method: "GET", path: id, query: url.Values{"fields": {fields}}})
+	resp, err := c.getNode(ctx, "lead", "lead", id, DefaultLeadFields, extra)
 	if err != nil {
 		return Lead{}, err
 	}

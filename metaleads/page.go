@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
 )
 
 // Page is one page of a Graph listing.
@@ -192,6 +195,30 @@ func (p *Pager[T]) rewind(cursor, after string) {
 		delete(p.seen, after)
 	}
 	p.cursor, p.done, p.pending = cursor, false, nil
+}
+
+// edgePage reads one page of an edge: GET path with q plus limit (when
+// positive) and after (when set), the body turned into a page by decode (a
+// decoding error is an invalid response). q is modified.
+func edgePage[T any](ctx context.Context, c *Client, op, path string, q url.Values, after string, limit int, decode func([]byte) (Page[T], error)) (Page[T], error) {
+	if q == nil {
+		q = url.Values{}
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if after != "" {
+		q.Set("after", after)
+	}
+	resp, err := c.send(ctx, call{op: op, method: http.MethodGet, path: path, query: q})
+	if err != nil {
+		return Page[T]{}, err
+	}
+	page, err := decode(resp.Body)
+	if err != nil {
+		return Page[T]{}, c.invalidResponse(resp, err)
+	}
+	return page, nil
 }
 
 // decodeWithExtra decodes a page; when extra is true it also collects, for

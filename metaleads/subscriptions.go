@@ -112,16 +112,9 @@ func (c *Client) pageSubscriptions(ctx context.Context, pageID string) ([]Subscr
 	}
 	fetch := func(ctx context.Context, after string, _ int) (Page[Subscription], error) {
 		q := url.Values{"fields": {"id,name,subscribed_fields"}}
-		if after != "" {
-			q.Set("after", after)
-		}
-		resp, err := c.send(ctx, call{op: "subscriptions.list", method: http.MethodGet, path: pageID + "/subscribed_apps", query: q})
+		page, err := edgePage(ctx, c, "subscriptions.list", pageID+"/subscribed_apps", q, after, 0, decodePage[wireSubscription])
 		if err != nil {
 			return Page[Subscription]{}, err
-		}
-		page, err := decodePage[wireSubscription](resp.Body)
-		if err != nil {
-			return Page[Subscription]{}, c.invalidResponse(resp, err)
 		}
 		out := Page[Subscription]{Items: make([]Subscription, len(page.Items)), After: page.After}
 		for i, w := range page.Items {

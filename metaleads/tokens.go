@@ -8,7 +8,6 @@ import (
 	"iter"
 	"net/url"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -71,20 +70,9 @@ func (c *Client) accountsPage(ctx context.Context, after string, limit int) (Pag
 	if limit < 0 {
 		return Page[Account]{}, fmt.Errorf("metaleads: negative PageSize %d", limit)
 	}
-	q := url.Values{"fields": {accountFields}}
-	if limit > 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
-	if after != "" {
-		q.Set("after", after)
-	}
-	resp, err := c.send(ctx, call{op: "accounts.page", method: "GET", path: "me/accounts", query: q})
+	page, err := edgePage(ctx, c, "accounts.page", "me/accounts", url.Values{"fields": {accountFields}}, after, limit, decodePage[Account])
 	if err != nil {
 		return Page[Account]{}, err
-	}
-	page, err := decodePage[Account](resp.Body)
-	if err != nil {
-		return Page[Account]{}, c.invalidResponse(resp, err)
 	}
 	for _, a := range page.Items {
 		c.s.red.Add(a.AccessToken)

@@ -63,30 +63,24 @@ func (rec *recorder) add(r Request) {
 }
 
 func redactValues(red *redact.Redactor, v url.Values) url.Values {
-	if v == nil {
-		return nil
-	}
-	out := make(url.Values, len(v))
-	for k, vs := range v {
-		c := make([]string, len(vs))
-		for i, s := range vs {
-			if redact.IsSecretParam(k) {
-				c[i] = redact.Mask
-			} else {
-				c[i] = red.String(s)
-			}
-		}
-		out[k] = c
-	}
-	return out
+	return redactMulti(red, v, redact.IsSecretParam)
 }
 
 func redactHeader(red *redact.Redactor, h http.Header) http.Header {
-	out := make(http.Header, len(h))
-	for k, vs := range h {
+	return redactMulti(red, h, redact.IsSecretHeader)
+}
+
+// redactMulti copies m with the values of secret keys masked and every
+// other value scrubbed of known secrets; nil stays nil.
+func redactMulti[M ~map[string][]string](red *redact.Redactor, m M, secret func(string) bool) M {
+	if m == nil {
+		return nil
+	}
+	out := make(M, len(m))
+	for k, vs := range m {
 		c := make([]string, len(vs))
 		for i, s := range vs {
-			if redact.IsSecretHeader(k) {
+			if secret(k) {
 				c[i] = redact.Mask
 			} else {
 				c[i] = red.String(s)

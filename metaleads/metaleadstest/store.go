@@ -171,6 +171,34 @@ func (st *store) addToken(tok string, ti tokenInfo) {
 	st.srv.red.Add(tok)
 }
 
+// mustAdd runs add under the store's lock and returns the new object's ID;
+// an error panics with the method's name (a seeding mistake is the
+// caller's bug, as with httptest).
+func mustAdd(s *Server, method string, add func() (string, error)) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, err := add()
+	if err != nil {
+		panic("metaleadstest: " + method + ": " + err.Error())
+	}
+	return id
+}
+
+// assignID makes up *id when it is empty and refuses an invalid or taken
+// one; what names the kind of object in the error.
+func (st *store) assignID(id *string, what string) error {
+	if *id == "" {
+		*id = st.newID()
+	}
+	if !validID(*id) {
+		return fmt.Errorf("invalid %s ID %q", what, *id)
+	}
+	if st.exists(*id) {
+		return fmt.Errorf("object %s already exists", *id)
+	}
+	return nil
+}
+
 // exists reports whether id names any object, to refuse duplicates.
 func (st *store) exists(id string) bool {
 	if _, ok := st.pages[id]; ok {
@@ -205,24 +233,12 @@ func validID(id string) bool {
 // AddPage seeds a Page and returns its ID. It panics on a duplicate or
 // malformed ID.
 func (s *Server) AddPage(p Page) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id, err := s.st.addPage(p)
-	if err != nil {
-		panic("metaleadstest: AddPage: " + err.Error())
-	}
-	return id
+	return mustAdd(s, "AddPage", func() (string, error) { return s.st.addPage(p) })
 }
 
 func (st *store) addPage(p Page) (string, error) {
-	if p.ID == "" {
-		p.ID = st.newID()
-	}
-	if !validID(p.ID) {
-		return "", fmt.Errorf("invalid page ID %q", p.ID)
-	}
-	if st.exists(p.ID) {
-		return "", fmt.Errorf("object %s already exists", p.ID)
+	if err := st.assignID(&p.ID, "page"); err != nil {
+		return "", err
 	}
 	if p.Name == "" {
 		p.Name = "Page " + p.ID
@@ -257,27 +273,15 @@ func (s *Server) PageTokenFor(pageID string) string {
 // leads; Status defaults to ACTIVE, Locale to EN_US, CreatedTime to now. It
 // panics if the Page is unknown or the ID taken.
 func (s *Server) AddForm(pageID string, f metaleads.Form) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id, err := s.st.addForm(pageID, f, nil)
-	if err != nil {
-		panic("metaleadstest: AddForm: " + err.Error())
-	}
-	return id
+	return mustAdd(s, "AddForm", func() (string, error) { return s.st.addForm(pageID, f, nil) })
 }
 
 func (st *store) addForm(pageID string, f metaleads.Form, syn *synthetic) (string, error) {
 	if _, ok := st.pages[pageID]; !ok {
 		return "", fmt.Errorf("unknown page %q", pageID)
 	}
-	if f.ID == "" {
-		f.ID = st.newID()
-	}
-	if !validID(f.ID) {
-		return "", fmt.Errorf("invalid form ID %q", f.ID)
-	}
-	if st.exists(f.ID) {
-		return "", fmt.Errorf("object %s already exists", f.ID)
+	if err := st.assignID(&f.ID, "form"); err != nil {
+		return "", err
 	}
 	if f.Name == "" {
 		f.Name = "Form " + f.ID
@@ -308,13 +312,7 @@ func (st *store) addForm(pageID string, f metaleads.Form, syn *synthetic) (strin
 // ad, ad set and campaign names and IDs are filled in from it. It panics if
 // the form is unknown or synthetic, or the ID is taken.
 func (s *Server) AddLead(formID string, l metaleads.Lead) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id, err := s.st.addLead(formID, l)
-	if err != nil {
-		panic("metaleadstest: AddLead: " + err.Error())
-	}
-	return id
+	return mustAdd(s, "AddLead", func() (string, error) { return s.st.addLead(formID, l) })
 }
 
 func (st *store) addLead(formID string, l metaleads.Lead) (string, error) {
@@ -325,14 +323,8 @@ func (st *store) addLead(formID string, l metaleads.Lead) (string, error) {
 	if f.syn != nil {
 		return "", fmt.Errorf("form %s is synthetic", formID)
 	}
-	if l.ID == "" {
-		l.ID = st.newID()
-	}
-	if !validID(l.ID) {
-		return "", fmt.Errorf("invalid lead ID %q", l.ID)
-	}
-	if st.exists(l.ID) {
-		return "", fmt.Errorf("object %s already exists", l.ID)
+	if err := st.assignID(&l.ID, "lead"); err != nil {
+		return "", err
 	}
 	if l.CreatedTime.IsZero() {
 		l.CreatedTime = st.srv.now()
@@ -402,13 +394,7 @@ func (s *Server) RemoveLead(id string) bool {
 // AddAdAccount seeds an ad account and returns its "act_" ID. It panics on a
 // duplicate ID.
 func (s *Server) AddAdAccount(a AdAccount) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id, err := s.st.addAdAccount(a)
-	if err != nil {
-		panic("metaleadstest: AddAdAccount: " + err.Error())
-	}
-	return id
+	return mustAdd(s, "AddAdAccount", func() (string, error) { return s.st.addAdAccount(a) })
 }
 
 func (st *store) addAdAccount(a AdAccount) (string, error) {
@@ -440,13 +426,7 @@ func (st *store) addAdAccount(a AdAccount) (string, error) {
 
 // AddCampaign seeds a campaign of a seeded ad account and returns its ID.
 func (s *Server) AddCampaign(c Campaign) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id, err := s.st.addCampaign(c)
-	if err != nil {
-		panic("metaleadstest: AddCampaign: " + err.Error())
-	}
-	return id
+	return mustAdd(s, "AddCampaign", func() (string, error) { return s.st.addCampaign(c) })
 }
 
 func (st *store) addCampaign(c Campaign) (string, error) {
@@ -456,11 +436,8 @@ func (st *store) addCampaign(c Campaign) (string, error) {
 	if _, ok := st.accounts[c.AccountID]; !ok {
 		return "", fmt.Errorf("unknown ad account %q", c.AccountID)
 	}
-	if c.ID == "" {
-		c.ID = st.newID()
-	}
-	if !validID(c.ID) || st.exists(c.ID) {
-		return "", fmt.Errorf("invalid or duplicate campaign ID %q", c.ID)
+	if err := st.assignID(&c.ID, "campaign"); err != nil {
+		return "", err
 	}
 	if c.Name == "" {
 		c.Name = "Campaign " + c.ID
@@ -471,24 +448,15 @@ func (st *store) addCampaign(c Campaign) (string, error) {
 
 // AddAdSet seeds an ad set of a seeded campaign and returns its ID.
 func (s *Server) AddAdSet(a AdSet) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id, err := s.st.addAdSet(a)
-	if err != nil {
-		panic("metaleadstest: AddAdSet: " + err.Error())
-	}
-	return id
+	return mustAdd(s, "AddAdSet", func() (string, error) { return s.st.addAdSet(a) })
 }
 
 func (st *store) addAdSet(a AdSet) (string, error) {
 	if _, ok := st.campaigns[a.CampaignID]; !ok {
 		return "", fmt.Errorf("unknown campaign %q", a.CampaignID)
 	}
-	if a.ID == "" {
-		a.ID = st.newID()
-	}
-	if !validID(a.ID) || st.exists(a.ID) {
-		return "", fmt.Errorf("invalid or duplicate ad set ID %q", a.ID)
+	if err := st.assignID(&a.ID, "ad set"); err != nil {
+		return "", err
 	}
 	if a.Name == "" {
 		a.Name = "Ad set " + a.ID
@@ -499,24 +467,15 @@ func (st *store) addAdSet(a AdSet) (string, error) {
 
 // AddAd seeds an ad of a seeded ad set and returns its ID.
 func (s *Server) AddAd(a Ad) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id, err := s.st.addAd(a)
-	if err != nil {
-		panic("metaleadstest: AddAd: " + err.Error())
-	}
-	return id
+	return mustAdd(s, "AddAd", func() (string, error) { return s.st.addAd(a) })
 }
 
 func (st *store) addAd(a Ad) (string, error) {
 	if _, ok := st.adsets[a.AdSetID]; !ok {
 		return "", fmt.Errorf("unknown ad set %q", a.AdSetID)
 	}
-	if a.ID == "" {
-		a.ID = st.newID()
-	}
-	if !validID(a.ID) || st.exists(a.ID) {
-		return "", fmt.Errorf("invalid or duplicate ad ID %q", a.ID)
+	if err := st.assignID(&a.ID, "ad"); err != nil {
+		return "", err
 	}
 	if a.Name == "" {
 		a.Name = "Ad " + a.ID
