@@ -59,7 +59,8 @@ func ExampleEnricher_EnrichOne() {
 	// {"customer":true,"payments":1}
 }
 
-// The export form of a lead, without any CRM.
+// The export form of a lead, without any CRM. The city has no column in
+// the contact object, so it is kept in the answers under its form key.
 func ExampleExportLead() {
 	norm, err := metaleads.NewNormalizer(metaleads.NormalizerOptions{Region: "UA"})
 	if err != nil {
@@ -71,6 +72,7 @@ func ExampleExportLead() {
 		Fields: []metaleads.Field{
 			{Name: "full_name", Values: []string{"Ivan Petrenko"}},
 			{Name: "phone_number", Values: []string{"+380 67 123 4567"}},
+			{Name: "місто", Values: []string{"Київ"}},
 			{Name: "level", Values: []string{"beginner"}},
 		},
 	}
@@ -96,7 +98,8 @@ func ExampleExportLead() {
 	//     "country": ""
 	//   },
 	//   "answers": {
-	//     "level": "beginner"
+	//     "level": "beginner",
+	//     "місто": "Київ"
 	//   }
 	// }
 }

@@ -48,7 +48,7 @@ func newWorld(tb testing.TB, metaOpts []metaleadstest.Option, crmOpts ...alfacrm
 	ds := dataset()
 	meta := metaleadstest.NewServer(append([]metaleadstest.Option{metaleadstest.WithDataset(ds)}, metaOpts...)...)
 	tb.Cleanup(meta.Close)
-	crm := alfacrmtest.NewServer(append([]alfacrmtest.Option{alfacrmtest.WithDemoData(testRef), alfacrmtest.WithTimezone(crmLoc)}, crmOpts...)...)
+	crm := alfacrmtest.NewServer(append([]alfacrmtest.Option{alfacrmtest.WithDataset(ds), alfacrmtest.WithTimezone(crmLoc)}, crmOpts...)...)
 	tb.Cleanup(crm.Close)
 	mc, err := meta.Client()
 	require.NoError(tb, err)

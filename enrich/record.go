@@ -1,7 +1,6 @@
 package enrich
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/ecademy/leadkit/metaleads"
@@ -28,8 +27,12 @@ type LeadRecord struct {
 	// Platform is "fb", "ig"... as Graph reports it.
 	Platform string        `json:"platform"`
 	Contact  RecordContact `json:"contact"`
-	// Answers are the lead's other answers keyed by field key (never nil
-	// when built by ExportLead, so it marshals as {}).
+	// Answers holds everything else the lead submitted, keyed by form
+	// field key: the custom questions, values the contact could not use
+	// (an invalid e-mail, a second phone), and the contact details that
+	// have no place in Contact (city, state, ZIP, street, company, job
+	// title, date of birth, gender; see ExportLead). Never nil when built
+	// by ExportLead, so it marshals as {}.
 	Answers map[string]string `json:"answers"`
 }
 
@@ -46,11 +49,27 @@ type RecordContact struct {
 
 // ExportLead builds the export form of a lead from the lead and its
 // canonical contact (see metaleads.Normalizer.ContactFromLead).
+//
+// The contact object carries the name, e-mail, phone and country. Answers
+// carries c.Answers plus the contact details the record has no column for
+// (c.City, State, ZIP, Street, CompanyName, JobTitle, DateOfBirth and
+// Gender), so that an export loses nothing the person typed. Each detail
+// is kept under the form key of the field that supplied it: the first
+// field of l whose value it is, preferring, when several fields have that
+// value, the one the default aliases map to the detail (metaleads.
+// DefaultAliases; "Місто" for the city), then one that is not an answer or
+// a contact column of its own. A detail that no field of l carries (a
+// hand-built contact) is kept under Meta's standard key: "city", "state",
+// "zip_code", "street_address", "company_name", "job_title",
+// "date_of_birth" or "gender". When that key already holds an answer (the
+// form asked twice), the detail comes first, joined by ", " as the
+// normalizer joins repeated answers.
 func ExportLead(l metaleads.Lead, c metaleads.Contact) LeadRecord {
-	answers := make(map[string]string, len(c.Answers))
+	answers := make(map[string]string, len(c.Answers)+2)
 	for k, v := range c.Answers {
 		answers[k] = v
 	}
+	addDetails(answers, l.Fields, c)
 	phone := c.Phone
 	if phone == "" {
 		phone = c.PhoneRaw
@@ -117,6 +136,10 @@ type attendanceJSON struct {
 // ({"attended","missed","last_date"}). Payments and attendance are null
 // when no customer matched; dates are YYYY-MM-DD or null; status names are
 // null when the card has none.
+//
+// Like export-leads' records, the text is not HTML-escaped: "&", "<" and
+// ">" stay as they are, unless the caller's encoder escapes them
+// (json.Marshal does; a json.Encoder with SetEscapeHTML(false) does not).
 func (e EnrichedLead) MarshalJSON() ([]byte, error) {
 	out := enrichedJSON{LeadRecord: e.Record()}
 	if c := e.Customer; c != nil {
@@ -141,7 +164,7 @@ func (e EnrichedLead) MarshalJSON() ([]byte, error) {
 			LastDate: optDate(e.Attendance.LastAttended),
 		}
 	}
-	return json.Marshal(out)
+	return marshal(out)
 }
 
 func optString(s string) *string {

@@ -69,7 +69,8 @@ func ratio(d decimal.NullDecimal) *json.Number {
 // "revenue","cpl","cac","roas","roi"}],"totals":{same keys}}, plus
 // "warnings" when there are any. Money is a string with two decimals;
 // roas and roi are JSON numbers with up to four decimals; undefined
-// ratios are null.
+// ratios are null. Names are not HTML-escaped ("&" stays "&") unless the
+// caller's encoder escapes them, as json.Marshal does.
 func (r Report) MarshalJSON() ([]byte, error) {
 	out := reportJSON{
 		Level: string(r.Level), Since: r.Since, Until: r.Until, Currency: r.Currency,
@@ -78,7 +79,7 @@ func (r Report) MarshalJSON() ([]byte, error) {
 	for _, row := range r.Rows {
 		out.Rows = append(out.Rows, row.json())
 	}
-	return json.Marshal(out)
+	return marshal(out)
 }
 
 // columns of the table and CSV forms.

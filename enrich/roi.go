@@ -78,7 +78,8 @@ type ReportRow struct {
 	// ROAS Revenue/Spend and ROI (Revenue−Spend)/Spend (rounded to 4
 	// places). Each is invalid (null) when its divisor is zero; CAC, ROAS
 	// and ROI also when revenue cannot be compared with spend (currency
-	// mismatch without an FX rate).
+	// mismatch without an FX rate). The organic row has no spend: its CPL
+	// and CAC are 0.00, its ROAS and ROI null.
 	CPL, CAC, ROAS, ROI decimal.NullDecimal
 }
 

@@ -319,3 +319,27 @@ organic  Organic                    0.00      1        0         0       0     0
 total    Total                   1500.50      4        3         1       2  4150.50   375.13   750.25  2.7661  1.7661
 `, b.String())
 }
+
+// Organic customers cost nothing in ads: the organic row's CPL and CAC
+// are 0.00, its ROAS and ROI undefined (no spend to divide by).
+func TestROIOrganicRowCostsNothing(t *testing.T) {
+	roi, err := NewROI(roiOptions())
+	require.NoError(t, err)
+	require.NoError(t, roi.AddSpend(spendRow("c1", "300.00")))
+	at := time.Date(2026, time.February, 10, 9, 0, 0, 0, time.UTC)
+	assert.True(t, roi.AddLead(adLead("201", at, "", &Customer{ID: 7, IsStudy: true}, pay(time.February, 12, "800.00"))))
+	assert.True(t, roi.AddLead(adLead("202", at, "", nil)))
+	assert.True(t, roi.AddLead(adLead("203", at, "c1", nil)))
+	rep := roi.Report()
+	require.Len(t, rep.Rows, 2)
+	org := rep.Rows[1]
+	assert.Equal(t, OrganicID, org.ID)
+	assert.Equal(t, 2, org.Leads)
+	assert.Equal(t, 1, org.Paying)
+	assert.Equal(t, "800.00", org.Revenue.StringFixed(2))
+	assert.True(t, org.CPL.Valid && org.CPL.Decimal.IsZero(), "cpl %v", org.CPL)
+	assert.True(t, org.CAC.Valid && org.CAC.Decimal.IsZero(), "cac %v", org.CAC)
+	assert.False(t, org.ROAS.Valid)
+	assert.False(t, org.ROI.Valid)
+	assert.Contains(t, jsonOf(t, rep), `"id":"organic","name":"Organic","spend":"0.00","leads":2,"matched":1,"students":1,"paying":1,"revenue":"800.00","cpl":"0.00","cac":"0.00","roas":null,"roi":null`)
+}

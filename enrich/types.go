@@ -56,7 +56,8 @@ type Payment struct {
 }
 
 // Payments summarises a customer's income payments over their whole
-// history. Expenses (refunds and the like) are not counted.
+// history in the CRM client's branch (see the package documentation).
+// Expenses (refunds and the like) are not counted.
 type Payments struct {
 	// Count is the number of income payments.
 	Count int
@@ -71,7 +72,7 @@ type Payments struct {
 }
 
 // Attendance summarises a customer's conducted lessons over their whole
-// history.
+// history in the CRM client's branch.
 type Attendance struct {
 	// Attended counts conducted lessons the customer attended.
 	Attended int
