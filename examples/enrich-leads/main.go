@@ -58,8 +58,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"iter"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,10 +115,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	exp, err := cli.NewExporter(norm)
-	if err != nil {
-		return err
-	}
 
 	log := cli.Logger(stderr)
 	meta, err := cli.OpenMeta(ctx, stderr, t, log)
@@ -128,7 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cli.Explain(err)
 	}
 	defer meta.Close()
-	forms, err := selectForms(ctx, meta, formIDs) // before the CRM: a wrong -form fails at once
+	forms, err := cli.SelectForms(ctx, meta, formIDs) // before the CRM: a wrong -form fails at once
 	if err != nil {
 		return err
 	}
@@ -137,25 +131,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer crm.Close()
-	if meta.Sandbox != crm.Sandbox {
-		side := "Meta"
-		if crm.Sandbox {
-			side = "AlfaCRM"
-		}
-		fmt.Fprintf(stderr, "enrich-leads: only the %s side is the sandbox: its demo people are not yours, so expect few or no matches\n", side)
-	}
+	cli.WarnMixed(stderr, "enrich-leads", meta, crm)
 
 	prog := cli.NewProgress(stderr, progressEvery)
-	e, err := enrich.New(crm.Client, enrich.Config{
-		Strategy:    strategy,
-		PhoneRegion: cli.PhoneRegion(),
-		Normalizer:  norm,
-		OnProgress: func(p enrich.Progress) {
-			prog.Update(p.Enriched, func() string {
-				return fmt.Sprintf("enrich-leads: %d leads enriched, %d matched…", p.Enriched, p.Matched)
-			})
-		},
-	})
+	e, err := cli.NewEnricher(crm, strategy, norm, prog, "enrich-leads")
 	if err != nil {
 		return err
 	}
@@ -170,24 +149,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *format == "jsonl" {
 		w = newJSONLWriter(bw)
 	} else {
-		w = newCSVWriter(bw, exp.AnswerKeys(forms))
+		w = newCSVWriter(bw, enrich.AnswerKeys(norm, forms))
 	}
 	if err := w.Begin(); err != nil {
 		return err
 	}
 
-	fmt.Fprintf(stderr, "enrich-leads: %d forms, %s (%s strategy)\n", len(forms), describePeriod(from, to), strategy)
+	fmt.Fprintf(stderr, "enrich-leads: %d forms, %s (%s strategy)\n", len(forms), cli.DescribePeriod(from, to), strategy)
 	started := time.Now()
 	n, matched := 0, 0
-	leads := formLeads(ctx, meta.Client, forms, metaleads.LeadsOptions{Since: from, Until: to})
+	leads := cli.FormLeads(ctx, meta.Client, forms, metaleads.LeadsOptions{Since: from, Until: to})
 	for el, err := range e.Enrich(ctx, leads) {
 		if err != nil {
 			prog.Clear()
 			return fmt.Errorf("after %d leads: %w", n, cli.Explain(err))
 		}
-		// The lead part is exactly export-leads' record: its answers keep
-		// the contact details that have no column (city, company...).
-		el.Contact.Answers = exp.Record(el.Lead).Answers
 		if err := w.Write(el); err != nil {
 			prog.Clear()
 			return err
@@ -215,67 +191,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// selectForms returns the forms named by -form (in flag order, each once),
-// or every form of the Page.
-func selectForms(ctx context.Context, meta *cli.Meta, ids []string) ([]metaleads.Form, error) {
-	var forms []metaleads.Form
-	if len(ids) > 0 {
-		seen := map[string]bool{}
-		for _, id := range ids {
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			f, err := meta.Client.Form(ctx, id)
-			if err != nil {
-				return nil, fmt.Errorf("reading form %s: %w", id, cli.Explain(err))
-			}
-			forms = append(forms, f)
-		}
-		return forms, nil
-	}
-	for f, err := range meta.Client.Forms(ctx, meta.PageID, metaleads.FormsOptions{}) {
-		if err != nil {
-			return nil, fmt.Errorf("listing the forms of Page %s: %w", meta.PageID, cli.Explain(err))
-		}
-		forms = append(forms, f)
-	}
-	return forms, nil
-}
-
-// formLeads yields the leads of the forms, form after form, each with its
-// form id; an error names the form and ends the iteration.
-func formLeads(ctx context.Context, src enrich.LeadSource, forms []metaleads.Form, opts metaleads.LeadsOptions) iter.Seq2[metaleads.Lead, error] {
-	return func(yield func(metaleads.Lead, error) bool) {
-		for _, f := range forms {
-			for l, err := range src.Leads(ctx, f.ID, opts) {
-				if err != nil {
-					yield(metaleads.Lead{}, fmt.Errorf("form %s: %w", f.ID, err))
-					return
-				}
-				if l.FormID == "" {
-					l.FormID = f.ID
-				}
-				if !yield(l, nil) {
-					return
-				}
-			}
-		}
-	}
-}
-
-func describePeriod(from, to time.Time) string {
-	switch {
-	case from.IsZero() && to.IsZero():
-		return "all leads"
-	case to.IsZero():
-		return "leads created from " + from.Format(time.RFC3339)
-	case from.IsZero():
-		return "leads created before " + to.Format(time.RFC3339)
-	}
-	return "leads created from " + from.Format(time.RFC3339) + " to before " + to.Format(time.RFC3339)
-}
-
 // recordWriter writes enriched leads in one format.
 type recordWriter interface {
 	Begin() error
@@ -285,25 +200,17 @@ type recordWriter interface {
 
 type jsonlWriter struct{ enc *json.Encoder }
 
-func newJSONLWriter(w io.Writer) *jsonlWriter {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return &jsonlWriter{enc: enc}
-}
+func newJSONLWriter(w io.Writer) *jsonlWriter { return &jsonlWriter{enc: cli.JSONLines(w)} }
 
 func (j *jsonlWriter) Begin() error                       { return nil }
 func (j *jsonlWriter) Write(el enrich.EnrichedLead) error { return j.enc.Encode(el) }
 func (j *jsonlWriter) End() error                         { return nil }
 
 // leadColumns are export-leads' CSV columns before the answers.
-var leadColumns = []string{
-	"id", "created_time", "form_id", "campaign_id", "campaign_name", "adset_id", "adset_name",
-	"ad_id", "ad_name", "is_organic", "platform",
-	"contact_full_name", "contact_email", "contact_phone", "contact_country",
-}
+var leadColumns = cli.RecordColumns
 
 // otherColumn holds the answers without a column of their own.
-const otherColumn = "other_answers"
+const otherColumn = cli.OtherAnswersColumn
 
 // crmColumns follow the answers.
 var crmColumns = []string{
@@ -315,61 +222,21 @@ var crmColumns = []string{
 
 type csvWriter struct {
 	w      *csv.Writer
-	keys   []string // answer keys with a column, in column order
-	header []string
+	layout *cli.RecordCSV // the lead part: export-leads' columns
 	row    []string
 }
 
 func newCSVWriter(w io.Writer, keys []string) *csvWriter {
-	header := slices.Clone(leadColumns)
-	taken := map[string]bool{otherColumn: true}
-	for _, c := range slices.Concat(leadColumns, crmColumns) {
-		taken[c] = true
-	}
-	for _, k := range keys {
-		col := k
-		if taken[col] {
-			col = "answer_" + k
-		}
-		taken[col] = true
-		header = append(header, col)
-	}
-	header = append(header, otherColumn)
-	header = append(header, crmColumns...)
-	return &csvWriter{w: csv.NewWriter(w), keys: keys, header: header, row: make([]string, 0, len(header))}
+	return &csvWriter{w: csv.NewWriter(w), layout: cli.NewRecordCSV(keys, crmColumns...)}
 }
 
-func (c *csvWriter) Begin() error { return c.w.Write(c.header) }
+func (c *csvWriter) Begin() error { return c.w.Write(append(c.layout.Header(), crmColumns...)) }
 
 func (c *csvWriter) Write(el enrich.EnrichedLead) error {
-	r := el.Record()
-	row := append(c.row[:0],
-		r.ID, r.CreatedTime.UTC().Format(time.RFC3339), r.FormID, r.CampaignID, r.CampaignName,
-		r.AdSetID, r.AdSetName, r.AdID, r.AdName, strconv.FormatBool(r.IsOrganic), r.Platform,
-		r.Contact.FullName, r.Contact.Email, r.Contact.Phone, r.Contact.Country)
-	used := 0
-	for _, k := range c.keys {
-		v, ok := r.Answers[k]
-		if ok {
-			used++
-		}
-		row = append(row, v)
+	row, err := c.layout.AppendRow(c.row[:0], el.Record())
+	if err != nil {
+		return err
 	}
-	extra := ""
-	if used < len(r.Answers) {
-		other := map[string]string{}
-		for k, v := range r.Answers {
-			if !slices.Contains(c.keys, k) {
-				other[k] = v
-			}
-		}
-		b, err := json.Marshal(other)
-		if err != nil {
-			return err
-		}
-		extra = string(b)
-	}
-	row = append(row, extra)
 	if cu := el.Customer; cu != nil {
 		p, a := el.Payments, el.Attendance
 		row = append(row,

@@ -48,8 +48,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -71,14 +69,10 @@ var now = time.Now
 func main() { cli.Main("export-leads", run) }
 
 // fixedColumns are the CSV columns before the answers.
-var fixedColumns = []string{
-	"id", "created_time", "form_id", "campaign_id", "campaign_name", "adset_id", "adset_name",
-	"ad_id", "ad_name", "is_organic", "platform",
-	"contact_full_name", "contact_email", "contact_phone", "contact_country",
-}
+var fixedColumns = cli.RecordColumns
 
 // otherColumn holds the answers without a column of their own.
-const otherColumn = "other_answers"
+const otherColumn = cli.OtherAnswersColumn
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := cli.NewFlagSet("export-leads", usage, stderr)
@@ -117,11 +111,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return err
 	}
 	defer meta.Close()
-	forms, err := selectForms(ctx, meta, formIDs)
+	forms, err := cli.SelectForms(ctx, meta, formIDs)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "export-leads: %d forms, %s\n", len(forms), describePeriod(from, to))
+	fmt.Fprintf(stderr, "export-leads: %d forms, %s\n", len(forms), cli.DescribePeriod(from, to))
 
 	out, err := cli.Create(*outPath, stdout)
 	if err != nil {
@@ -140,22 +134,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 
 	n := 0
-	for _, f := range forms {
-		opts := metaleads.LeadsOptions{Since: from, Until: to}
-		for l, err := range meta.Client.Leads(ctx, f.ID, opts) {
-			if err != nil {
-				return fmt.Errorf("reading the leads of form %s after %d leads: %w", f.ID, n, cli.Explain(err))
-			}
-			rec := exp.Record(l)
-			if rec.FormID == "" {
-				rec.FormID = f.ID
-			}
-			if err := w.Write(rec); err != nil {
-				return err
-			}
-			if n++; n%progressEvery == 0 {
-				fmt.Fprintf(stderr, "export-leads: %d leads…\n", n)
-			}
+	for l, err := range cli.FormLeads(ctx, meta.Client, forms, metaleads.LeadsOptions{Since: from, Until: to}) {
+		if err != nil {
+			return fmt.Errorf("after %d leads: %w", n, cli.Explain(err))
+		}
+		if err := w.Write(exp.Record(l)); err != nil {
+			return err
+		}
+		if n++; n%progressEvery == 0 {
+			fmt.Fprintf(stderr, "export-leads: %d leads…\n", n)
 		}
 	}
 	if err := w.End(); err != nil {
@@ -175,46 +162,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	return nil
 }
 
-// selectForms returns the forms named by -form (in flag order, each once),
-// or every form of the Page.
-func selectForms(ctx context.Context, meta *cli.Meta, ids []string) ([]metaleads.Form, error) {
-	var forms []metaleads.Form
-	if len(ids) > 0 {
-		seen := map[string]bool{}
-		for _, id := range ids {
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			f, err := meta.Client.Form(ctx, id)
-			if err != nil {
-				return nil, fmt.Errorf("reading form %s: %w", id, cli.Explain(err))
-			}
-			forms = append(forms, f)
-		}
-		return forms, nil
-	}
-	for f, err := range meta.Client.Forms(ctx, meta.PageID, metaleads.FormsOptions{}) {
-		if err != nil {
-			return nil, fmt.Errorf("listing the forms of Page %s: %w", meta.PageID, cli.Explain(err))
-		}
-		forms = append(forms, f)
-	}
-	return forms, nil
-}
-
-func describePeriod(from, to time.Time) string {
-	switch {
-	case from.IsZero() && to.IsZero():
-		return "all leads"
-	case to.IsZero():
-		return "leads created from " + from.Format(time.RFC3339)
-	case from.IsZero():
-		return "leads created before " + to.Format(time.RFC3339)
-	}
-	return "leads created from " + from.Format(time.RFC3339) + " to before " + to.Format(time.RFC3339)
-}
-
 // recordWriter writes export records in one format.
 type recordWriter interface {
 	Begin() error
@@ -224,11 +171,7 @@ type recordWriter interface {
 
 type jsonlWriter struct{ enc *json.Encoder }
 
-func newJSONLWriter(w io.Writer) *jsonlWriter {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return &jsonlWriter{enc: enc}
-}
+func newJSONLWriter(w io.Writer) *jsonlWriter { return &jsonlWriter{enc: cli.JSONLines(w)} }
 
 func (j *jsonlWriter) Begin() error                      { return nil }
 func (j *jsonlWriter) Write(rec enrich.LeadRecord) error { return j.enc.Encode(rec) }
@@ -236,62 +179,21 @@ func (j *jsonlWriter) End() error                        { return nil }
 
 type csvWriter struct {
 	w      *csv.Writer
-	keys   []string // answer keys with a column, in column order
-	header []string
+	layout *cli.RecordCSV
 	row    []string
 }
 
 func newCSVWriter(w io.Writer, keys []string) *csvWriter {
-	header := slices.Clone(fixedColumns)
-	taken := map[string]bool{otherColumn: true}
-	for _, c := range fixedColumns {
-		taken[c] = true
-	}
-	for _, k := range keys {
-		col := k
-		if taken[col] {
-			col = "answer_" + k
-		}
-		taken[col] = true
-		header = append(header, col)
-	}
-	header = append(header, otherColumn)
-	return &csvWriter{w: csv.NewWriter(w), keys: keys, header: header, row: make([]string, 0, len(header))}
+	return &csvWriter{w: csv.NewWriter(w), layout: cli.NewRecordCSV(keys)}
 }
 
-func (c *csvWriter) Begin() error { return c.w.Write(c.header) }
+func (c *csvWriter) Begin() error { return c.w.Write(c.layout.Header()) }
 
 func (c *csvWriter) Write(r enrich.LeadRecord) error {
-	row := append(c.row[:0],
-		r.ID, r.CreatedTime.UTC().Format(time.RFC3339), r.FormID, r.CampaignID, r.CampaignName,
-		r.AdSetID, r.AdSetName, r.AdID, r.AdName, strconv.FormatBool(r.IsOrganic), r.Platform,
-		r.Contact.FullName, r.Contact.Email, r.Contact.Phone, r.Contact.Country)
-	var other map[string]string
-	used := 0
-	for _, k := range c.keys {
-		v, ok := r.Answers[k]
-		if ok {
-			used++
-		}
-		row = append(row, v)
+	row, err := c.layout.AppendRow(c.row[:0], r)
+	if err != nil {
+		return err
 	}
-	if used < len(r.Answers) {
-		other = map[string]string{}
-		for k, v := range r.Answers {
-			if !slices.Contains(c.keys, k) {
-				other[k] = v
-			}
-		}
-	}
-	extra := ""
-	if len(other) > 0 {
-		b, err := json.Marshal(other)
-		if err != nil {
-			return err
-		}
-		extra = string(b)
-	}
-	row = append(row, extra)
 	c.row = row
 	return c.w.Write(row)
 }

@@ -168,25 +168,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer crm.Close()
-	if meta.Sandbox != crm.Sandbox {
-		side := "Meta"
-		if crm.Sandbox {
-			side = "AlfaCRM"
-		}
-		fmt.Fprintf(stderr, "roi-report: only the %s side is the sandbox: its demo people are not yours, so expect few or no matches\n", side)
-	}
+	cli.WarnMixed(stderr, "roi-report", meta, crm)
 
 	prog := cli.NewProgress(stderr, progressEvery)
-	e, err := enrich.New(crm.Client, enrich.Config{
-		Strategy:    strategy,
-		PhoneRegion: cli.PhoneRegion(),
-		Normalizer:  norm,
-		OnProgress: func(p enrich.Progress) {
-			prog.Update(p.Enriched, func() string {
-				return fmt.Sprintf("roi-report: %d leads enriched, %d matched…", p.Enriched, p.Matched)
-			})
-		},
-	})
+	e, err := cli.NewEnricher(crm, strategy, norm, prog, "roi-report")
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	ds := demo.New(demo.Config{Ref: ref, Loc: loc})
+	ds := demo.New(demo.Config{Ref: ref, Loc: loc}) // one data set for both fakes
 	graph, err := start(func() *metaleadstest.Server {
 		return metaleadstest.NewServer(metaleadstest.WithDataset(ds), metaleadstest.WithAddr(*graphAddr))
 	})
@@ -88,7 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer graph.Close()
 	crm, err := start(func() *alfacrmtest.Server {
-		return alfacrmtest.NewServer(alfacrmtest.WithDemoData(ref), alfacrmtest.WithTimezone(loc), alfacrmtest.WithAddr(*crmAddr))
+		return alfacrmtest.NewServer(alfacrmtest.WithDataset(ds), alfacrmtest.WithTimezone(loc), alfacrmtest.WithAddr(*crmAddr))
 	})
 	if err != nil {
 		return fmt.Errorf("starting the fake AlfaCRM on %s: %w", *crmAddr, err)

@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // ALFACRM_TIMEZONE works on machines without a zoneinfo database
 
@@ -20,6 +21,7 @@ import (
 	"github.com/ecademy/leadkit/alfacrm/alfacrmtest"
 	"github.com/ecademy/leadkit/internal/contact"
 	"github.com/ecademy/leadkit/internal/daterange"
+	"github.com/ecademy/leadkit/internal/demo"
 	"github.com/ecademy/leadkit/metaleads"
 	"github.com/ecademy/leadkit/metaleads/metaleadstest"
 	"golang.org/x/time/rate"
@@ -171,14 +173,52 @@ func (m *Meta) Close() {
 	}
 }
 
+// sandbox holds the demo data set of the embedded fakes, so that OpenMeta
+// and OpenCRM in one program serve the same people from one data set
+// (building it takes a noticeable fraction of a second and memory). The
+// fakes only read it. Only the latest data set is kept.
+var sandbox struct {
+	mu  sync.Mutex
+	key string
+	ds  *demo.Dataset
+}
+
+// SandboxData returns the demo data set of the sandbox for the reference
+// day ref (its calendar date; zero means today) with CRM dates in loc (nil
+// means UTC). It is built on first use and shared by every later call for
+// the same day and time zone: OpenMeta and OpenCRM use it. Callers must not
+// modify it.
+func SandboxData(ref time.Time, loc *time.Location) *demo.Dataset {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if ref.IsZero() {
+		ref = time.Now().In(loc) // as demo.New does
+	}
+	key := ref.Format(time.DateOnly) + " " + loc.String()
+	sandbox.mu.Lock()
+	defer sandbox.mu.Unlock()
+	if sandbox.ds == nil || sandbox.key != key {
+		sandbox.ds, sandbox.key = demo.New(demo.Config{Ref: ref, Loc: loc}), key
+	}
+	return sandbox.ds
+}
+
 // OpenMeta builds the Graph side from the environment. With neither token set
 // it starts the embedded fake with the demo data for the reference day ref
-// and says so on stderr. With only a user token it exchanges it for the Page
-// token first.
+// (SandboxData, shared with OpenCRM's fake) and says so on stderr. With only
+// a user token it exchanges it for the Page token first.
 func OpenMeta(ctx context.Context, stderr io.Writer, ref time.Time, log *slog.Logger) (*Meta, error) {
 	userTok, pageTok := Env(EnvUserToken), Env(EnvPageToken)
 	if userTok == "" && pageTok == "" {
-		srv := metaleadstest.NewServer(metaleadstest.WithDemoData(ref))
+		// The Graph side's data do not depend on the CRM's time zone; it
+		// only picks the data set OpenCRM will share. OpenCRM reports an
+		// invalid ALFACRM_TIMEZONE.
+		loc, err := Location()
+		if err != nil {
+			loc = time.UTC
+		}
+		srv := metaleadstest.NewServer(metaleadstest.WithDataset(SandboxData(ref, loc)))
 		opts := []metaleads.Option{}
 		if log != nil {
 			opts = append(opts, metaleads.WithLogger(log))
@@ -294,8 +334,8 @@ func (c *CRM) Close() {
 
 // OpenCRM builds the AlfaCRM side from the environment. Without
 // ALFACRM_BASE_URL it starts the embedded fake with the demo data for the
-// reference day ref, in the time zone ALFACRM_TIMEZONE (UTC when unset),
-// and says so on stderr. ALFACRM_INCOME_PAY_TYPE_IDS applies to both;
+// reference day ref (SandboxData, shared with OpenMeta's fake), in the time
+// zone ALFACRM_TIMEZONE (UTC when unset), and says so on stderr. ALFACRM_INCOME_PAY_TYPE_IDS applies to both;
 // ALFACRM_RPS only to a real CRM (the fake is never rate limited).
 func OpenCRM(stderr io.Writer, ref time.Time, log *slog.Logger) (*CRM, error) {
 	loc, err := Location()
@@ -314,7 +354,7 @@ func OpenCRM(stderr io.Writer, ref time.Time, log *slog.Logger) (*CRM, error) {
 	if base == "" {
 		// The fake writes and reads its dates in loc, as the client
 		// interprets them.
-		srv := alfacrmtest.NewServer(alfacrmtest.WithDemoData(ref), alfacrmtest.WithTimezone(loc))
+		srv := alfacrmtest.NewServer(alfacrmtest.WithDataset(SandboxData(ref, loc)), alfacrmtest.WithTimezone(loc))
 		c, err := srv.Client(func(cfg *alfacrm.Config) {
 			cfg.Location = loc
 			cfg.PhoneRegion = PhoneRegion()
@@ -369,6 +409,21 @@ func OpenCRM(stderr io.Writer, ref time.Time, log *slog.Logger) (*CRM, error) {
 	}
 	out.Client = c
 	return out, nil
+}
+
+// WarnMixed says on stderr, as prog, when only one of the two sides runs
+// on its sandbox: the demo people of that fake are not the real account's,
+// so few or no leads will match. It reports whether it warned.
+func WarnMixed(stderr io.Writer, prog string, meta *Meta, crm *CRM) bool {
+	if meta.Sandbox == crm.Sandbox {
+		return false
+	}
+	side := "Meta"
+	if crm.Sandbox {
+		side = "AlfaCRM"
+	}
+	fmt.Fprintf(stderr, "%s: only the %s side is the sandbox: its demo people are not yours, so expect few or no matches\n", prog, side)
+	return true
 }
 
 // incomePayTypes parses ALFACRM_INCOME_PAY_TYPE_IDS; nil when unset.
