@@ -1,6 +1,10 @@
 // Package metaleads is a typed client for the Meta Graph API endpoints that
 // Lead Ads retrieval needs: a Page's lead forms, the leads of a form or an ad,
-// single leads and batches of leads, Page tokens and token inspection.
+// single leads and batches of leads, Page tokens and token inspection, the
+// ad insights an ROI report needs ([Client.Insights], with exact money),
+// leadgen webhook subscriptions ([Client.SubscribePage]) and a [Reconciler]
+// that recovers leads whose webhook was lost. A [Normalizer] turns a lead's
+// answers into a canonical [Contact].
 //
 // A Client is created once and shared; it is safe for concurrent use:
 //
@@ -20,10 +24,13 @@
 //
 // The access token given to [NewClient] — a Page token, a system-user token or
 // a User token — is sent only in the "Authorization: Bearer" header, never in
-// a URL. With [WithAppSecret], every call also carries appsecret_proof (the
-// HMAC-SHA256 of the token keyed with the app secret; [WithTimedProof]
-// selects the time-stamped form with appsecret_time, computed per attempt).
-// Graph's paging "next" links, which embed tokens, are never followed.
+// a URL; the one exception is a batch request ([Client.LeadsByID]), whose
+// top-level access_token Graph documents as a form parameter, so it travels
+// in that POST body. With [WithAppSecret], every call also carries
+// appsecret_proof (the HMAC-SHA256 of the token keyed with the app secret;
+// [WithTimedProof] selects the time-stamped form with appsecret_time,
+// computed per attempt), in the query, or next to a batch's token in the
+// body. Graph's paging "next" links, which embed tokens, are never followed.
 //
 // [Client.PageToken] and [Client.Accounts] turn a User token into Page tokens;
 // [Client.WithToken] returns a client that uses one and shares everything
@@ -80,12 +87,15 @@
 //
 // # Retries and rate limits
 //
-// Reads (every call of this package, including batch and token exchange
-// requests sent as POST) are retried with exponential backoff when Graph
-// reports a temporary condition: codes 1 (except "reduce the amount of
+// Reads (including batch and token exchange requests sent as POST) are
+// retried with exponential backoff when Graph reports a temporary
+// condition: codes 1 (except "reduce the amount of
 // data"), 2, the throttling codes 4, 17, 32, 341, 613 and 80000–80014, other
 // errors flagged is_transient, and HTTP 429 or 5xx responses that are not
 // Graph errors. Codes 10, 100, 102, 190 and 200–299 are never retried.
+// Calls that change state on Graph ([Client.SubscribePage], starting an
+// async insights report run) are retried only when the request provably
+// never left this process or Graph answered HTTP 429.
 // Throttled calls wait for max(Retry-After, the estimated_time_to_regain_access
 // of the usage headers), up to [RetryPolicy] MaxServerWait. See [WithRetry].
 //
