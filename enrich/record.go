@@ -54,15 +54,15 @@ type RecordContact struct {
 // carries c.Answers plus the contact details the record has no column for
 // (c.City, State, ZIP, Street, CompanyName, JobTitle, DateOfBirth and
 // Gender), so that an export loses nothing the person typed. Each detail
-// is kept under the form key of the field that supplied it: the first
-// field of l whose value it is, preferring, when several fields have that
-// value, the one the default aliases map to the detail (metaleads.
-// DefaultAliases; "Місто" for the city), then one that is not an answer or
-// a contact column of its own. A detail that no field of l carries (a
-// hand-built contact) is kept under Meta's standard key: "city", "state",
-// "zip_code", "street_address", "company_name", "job_title",
-// "date_of_birth" or "gender". When that key already holds an answer (the
-// form asked twice), the detail comes first, joined by ", " as the
+// is kept under the form key of the field that supplied it: the field of
+// l with that value; when several fields have it, the first one that
+// [metaleads.DefaultAliases] map to the detail ("Місто" for the city),
+// else the first that is neither an answer nor a contact column of its
+// own (so custom aliases work too). A detail that no field of l carries
+// (a hand-built contact) is kept under Meta's standard key: "city",
+// "state", "zip_code", "street_address", "company_name", "job_title",
+// "date_of_birth" or "gender". When the key already holds an answer (the
+// form used it twice), the detail comes first, joined by ", " as the
 // normalizer joins repeated answers.
 func ExportLead(l metaleads.Lead, c metaleads.Contact) LeadRecord {
 	answers := make(map[string]string, len(c.Answers)+2)
