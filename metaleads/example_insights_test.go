@@ -14,6 +14,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/ecademy/leadkit/internal/demo"
 	"github.com/ecademy/leadkit/metaleads"
 	"github.com/ecademy/leadkit/metaleads/metaleadstest"
 	"github.com/ecademy/leadkit/metaleads/webhook"
@@ -267,7 +268,7 @@ func TestFakeSubscriptions(t *testing.T) {
 // else is de-duplicated, and the watermark lives in a file.
 func TestFakeReconcile(t *testing.T) {
 	ref := time.Date(2026, 4, 8, 0, 0, 0, 0, time.UTC)
-	srv := metaleadstest.NewServer(metaleadstest.WithDemoData(ref))
+	srv := metaleadstest.NewServer(metaleadstest.WithDemoConfig(demo.Config{Ref: ref, Leads: 600}))
 	defer srv.Close()
 	c, err := srv.Client()
 	require.NoError(t, err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecademy/leadkit/internal/demo"
 	"github.com/ecademy/leadkit/metaleads"
 	"github.com/ecademy/leadkit/metaleads/metaleadstest"
 )
@@ -67,9 +68,12 @@ func fullSync(tb testing.TB, srv *metaleadstest.Server, c *metaleads.Client, fau
 	return n
 }
 
-func newSyncServer(tb testing.TB, synthetic int) (*metaleadstest.Server, *metaleads.Client) {
+// newSyncServer serves the demo Page with demoLeads leads over its forms,
+// plus a synthetic form, with an empty page every 7th lead page.
+func newSyncServer(tb testing.TB, demoLeads, synthetic int) (*metaleadstest.Server, *metaleads.Client) {
 	tb.Helper()
-	srv := newDemo(tb, metaleadstest.WithSyntheticForm("", synthetic), metaleadstest.WithEmptyPages(7))
+	srv := newEmpty(tb, metaleadstest.WithDemoConfig(demo.Config{Ref: ref, Leads: demoLeads}),
+		metaleadstest.WithSyntheticForm("", synthetic), metaleadstest.WithEmptyPages(7))
 	c, err := srv.Client()
 	if err != nil {
 		tb.Fatal(err)
@@ -80,7 +84,7 @@ func newSyncServer(tb testing.TB, synthetic int) (*metaleadstest.Server, *metale
 // A full sync makes exactly Σ⌈N_form/page⌉ + empty pages + retries lead
 // requests: no page is read twice and none is skipped.
 func TestFullSyncRequestCount(t *testing.T) {
-	srv, c := newSyncServer(t, 1234)
+	srv, c := newSyncServer(t, 800, 1234)
 	n := fullSync(t, srv, c, 3)
 	if n.retries != 3 || n.emptyPages == 0 {
 		t.Fatalf("the fake injected %d faults and %d empty pages; want 3 and some", n.retries, n.emptyPages)
@@ -96,7 +100,7 @@ func TestFullSyncRequestCount(t *testing.T) {
 // requests made next to the formula Σ⌈N_form/page⌉ + empty pages + retries
 // (it fails if they differ).
 func BenchmarkFullSync(b *testing.B) {
-	srv, c := newSyncServer(b, 20_000)
+	srv, c := newSyncServer(b, demo.DefaultLeads, 20_000)
 	var n syncCount
 	for b.Loop() {
 		n = fullSync(b, srv, c, 3)
