@@ -21,15 +21,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"reflect"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/ecademy/leadkit/alfacrm/alfacrmtest"
 	"github.com/ecademy/leadkit/enrich"
@@ -134,53 +131,28 @@ func (m *memMeta) close() {
 // memCRM is an alfacrmtest server served in memory.
 type memCRM struct {
 	*alfacrmtest.Server
-	hs *http.Server // serves the fake's handler on the listener
 	hc *http.Client // the client side of the listener
 }
 
-// startCRM starts an AlfaCRM fake served on an in-memory listener; wrap, if
-// not nil, wraps its handler. Call it inside the bubble; close it there too.
-//
-// alfacrmtest.NewServer always serves on a loopback listener and does not
-// export its handler. Until it can serve on a given listener (requested of
-// its owner), this test takes both from the unexported fields listener and
-// httpSrv: it closes the listener, which ends the fake's own Serve
-// goroutine (a goroutine blocked on a real socket would stop the bubble's
-// clock), and serves the handler here. If the fields are renamed, the test
-// fails with a message saying so.
-func startCRM(tb testing.TB, opts []alfacrmtest.Option, wrap func(http.Handler) http.Handler) *memCRM {
-	tb.Helper()
-	srv := alfacrmtest.NewServer(opts...)
-	loopback := unexportedField[net.Listener](tb, srv, "listener")
-	_ = loopback.Close()
-	h := unexportedField[*http.Server](tb, srv, "httpSrv").Handler
-	if wrap != nil {
-		h = wrap(h)
-	}
+// startCRM starts an AlfaCRM fake on an in-memory listener, through the
+// fake's own NewUnstartedServer/Start; wrap, if not nil, wraps its handler.
+// Call it inside the bubble; close it there too.
+func startCRM(opts []alfacrmtest.Option, wrap func(http.Handler) http.Handler) *memCRM {
+	srv := alfacrmtest.NewUnstartedServer(opts...)
+	_ = srv.Listener.Close() // the loopback listener it opened
 	ln := newMemListener("crm.fake.test")
-	hs := &http.Server{Handler: h, ErrorLog: quietLog}
-	go func() { _ = hs.Serve(ln) }()
-	return &memCRM{Server: srv, hs: hs, hc: ln.client()}
+	srv.Listener = ln
+	if wrap != nil {
+		srv.Config.Handler = wrap(srv.Config.Handler)
+	}
+	srv.Config.ErrorLog = quietLog
+	srv.Start()
+	return &memCRM{Server: srv, hc: ln.client()}
 }
 
 func (c *memCRM) close() {
 	c.hc.CloseIdleConnections()
-	_ = c.hs.Close()
 	c.Server.Close()
-}
-
-// unexportedField reads the unexported field name of *ptr.
-func unexportedField[T any](tb testing.TB, ptr any, name string) T {
-	tb.Helper()
-	f := reflect.ValueOf(ptr).Elem().FieldByName(name)
-	if !f.IsValid() {
-		tb.Fatalf("%T has no field %q any more: update startCRM (or serve the fake through its new API)", ptr, name)
-	}
-	v, ok := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface().(T)
-	if !ok {
-		tb.Fatalf("%T.%s is a %s now: update startCRM", ptr, name, f.Type())
-	}
-	return v
 }
 
 // logSink keeps every record written by a slog.TextHandler, one Write per

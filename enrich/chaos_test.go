@@ -220,7 +220,7 @@ func newChaosWorld(t *testing.T, o worldOpts) *chaosWorld {
 			alfacrmtest.WithChaos(alfacrmtest.Chaos{Seed: o.seed + 1, Rate: crmChaosRate, Faults: expand(crmChaos)}))
 	}
 	w.meta = startMeta(metaOpts, w.answers[0].wrap)
-	w.crm = startCRM(t, crmOpts, func(h http.Handler) http.Handler {
+	w.crm = startCRM(crmOpts, func(h http.Handler) http.Handler {
 		h = w.tokens.wrap(h)
 		if hook := o.crmHook; hook != nil {
 			next := h
@@ -582,42 +582,79 @@ func skipKnownBug(t *testing.T, bug string) {
 
 // TestChaosCRMEmptyPageMidList: the AlfaCRM fake answers the third page of
 // payments with HTTP 200 and an empty item list while its total says more
-// payments exist (a server glitch). The run must either fail with an
-// invalid-response error or produce the fault-free report; it must not
-// silently drop the payments after the glitch.
+// payments exist (a server glitch), once. The client reads the page again
+// and gets it, so the run must produce the fault-free report: nothing
+// dropped after the glitch, nothing counted twice.
 func TestChaosCRMEmptyPageMidList(t *testing.T) {
-	skipKnownBug(t, "alfacrm's list iterator ends the list on an empty page even when the total says more items exist, "+
-		"so the bulk strategy silently loses every payment after it and the ROI report shows less revenue, without an error")
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	synctest.Test(t, func(t *testing.T) {
-		clean := newChaosWorld(t, worldOpts{})
-		want := runReport(t, clean, enrich.StrategyBulk)
-		first, err := clean.ac.PaymentsPage(t.Context(), alfacrm.PaymentQuery{}, 0)
-		require.NoError(t, err)
-		clean.close(t)
-		require.Greater(t, first.Total, 3*defaultPageCap)
+		want, total, cleanPays := cleanPaymentsReport(t)
+		w, pays := emptyPaymentPageWorld(t, total, 1)
+		defer w.close(t)
+		got := runReport(t, w, enrich.StrategyBulk)
+		assert.Equal(t, want.json, got.json, "the payments after the empty page were dropped or repeated")
+		assert.Zero(t, w.crm.PendingFaults())
+		assert.Equal(t, cleanPays+1, pays.Load(), "pay/index requests: the clean run's and the one re-read")
+	})
+}
 
-		var pays atomic.Int32
-		w := newChaosWorld(t, worldOpts{crmHook: func(srv *alfacrmtest.Server, r *http.Request) {
-			if strings.HasSuffix(r.URL.Path, "/pay/index") && pays.Add(1) == 3 {
-				srv.FailMatching("/pay/index", 1, alfacrmtest.Fault{
-					Body: fmt.Sprintf(`{"total": %d, "count": 0, "page": 2, "items": []}`, first.Total)})
-			}
-		}})
+// TestChaosCRMEmptyPageTwice: the third page of payments stays empty on
+// the re-read too. The run must fail with a typed error saying the list is
+// incomplete (no report that silently lacks revenue), and the error must
+// be clean.
+func TestChaosCRMEmptyPageTwice(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	synctest.Test(t, func(t *testing.T) {
+		_, total, _ := cleanPaymentsReport(t)
+		w, pays := emptyPaymentPageWorld(t, total, 2)
 		defer w.close(t)
 		e, err := enrich.New(w.ac, enrich.Config{Strategy: enrich.StrategyBulk})
 		require.NoError(t, err)
-		rep, err := e.Report(t.Context(), w.mc, w.mc, w.meta.PageID, w.meta.AdAccountID, chaosROI)
+		_, err = e.Report(t.Context(), w.mc, w.mc, w.meta.PageID, w.meta.AdAccountID, chaosROI)
 		w.checkHygiene(t, err)
-		require.Positive(t, pays.Load(), "payments were read")
-		if err != nil {
-			assert.ErrorIs(t, err, alfacrm.ErrInvalidResponse)
-			return
-		}
-		b, err := json.Marshal(rep)
-		require.NoError(t, err)
-		assert.Equal(t, want.json, string(b), "the payments after the empty page were silently dropped")
+		require.Error(t, err, "a report without the payments after the empty page")
+		assert.ErrorIs(t, err, alfacrm.ErrIncompleteList)
+		assert.ErrorIs(t, err, alfacrm.ErrInvalidResponse)
+		assert.ErrorContains(t, err, fmt.Sprintf("page 2 empty after %d of %d items", 2*defaultPageCap, total))
+		assert.Zero(t, w.crm.PendingFaults())
+		assert.Equal(t, int32(4), pays.Load(), "pages 0 and 1, then page 2 twice, and no page after it")
 	})
+}
+
+// cleanPaymentsReport runs the bulk report on a fault-free world and returns
+// it, the number of payments (which must span more than three pages) and
+// the number of pay/index requests the run made.
+func cleanPaymentsReport(t *testing.T) (want reportRun, total int, requests int32) {
+	t.Helper()
+	var pays atomic.Int32
+	clean := newChaosWorld(t, worldOpts{crmHook: func(_ *alfacrmtest.Server, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/pay/index") {
+			pays.Add(1)
+		}
+	}})
+	want = runReport(t, clean, enrich.StrategyBulk)
+	requests = pays.Load()
+	first, err := clean.ac.PaymentsPage(t.Context(), alfacrm.PaymentQuery{}, 0)
+	require.NoError(t, err)
+	clean.close(t)
+	require.Greater(t, first.Total, 3*defaultPageCap)
+	return want, first.Total, requests
+}
+
+// emptyPaymentPageWorld starts a fault-free world whose third pay/index
+// request, and the (reads-1) requests after it, get an empty page that
+// claims total payments; it returns the world and the count of pay/index
+// requests.
+func emptyPaymentPageWorld(t *testing.T, total, reads int) (*chaosWorld, *atomic.Int32) {
+	t.Helper()
+	pays := &atomic.Int32{}
+	w := newChaosWorld(t, worldOpts{crmHook: func(srv *alfacrmtest.Server, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/pay/index") && pays.Add(1) == 3 {
+			srv.FailMatching("/pay/index", reads, alfacrmtest.Fault{
+				Body: fmt.Sprintf(`{"total": %d, "count": 0, "page": 2, "items": []}`, total)})
+		}
+	}})
+	return w, pays
 }
 
 // TestChaosInsightsAsyncFallback: Graph answers the report's synchronous

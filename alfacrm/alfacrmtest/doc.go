@@ -144,5 +144,9 @@
 //
 // The server is safe for concurrent use. [NewServer] panics when it
 // cannot listen, like httptest.NewServer; it never exits the process and
-// logs nothing.
+// logs nothing. As with httptest, [NewUnstartedServer] returns a server
+// whose [Server.Listener] (for example an in-memory one, for a
+// testing/synctest bubble) and [Server.Config] may be changed before
+// [Server.Start]; the Server is also an http.Handler ([Server.ServeHTTP])
+// that can be mounted anywhere.
 package alfacrmtest

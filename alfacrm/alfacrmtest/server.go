@@ -37,10 +37,25 @@ const maxRequestBody = 8 << 20
 // Server is a fake AlfaCRM v2api server listening on a loopback address.
 // It is safe for concurrent use; every method may be called while requests
 // are being served.
+//
+// The exported fields are set by NewServer / NewUnstartedServer; treat them
+// as read-only, except Listener and Config, which may be changed between
+// NewUnstartedServer and Start.
 type Server struct {
 	// URL is the base URL, of the form http://127.0.0.1:port, with no
-	// trailing slash; use it as the client's base URL.
+	// trailing slash; use it as the client's base URL. It is empty until
+	// Start (NewServer starts the server).
 	URL string
+	// Listener is the listener the server serves on: a loopback one opened
+	// by NewUnstartedServer. It may be replaced before Start (close the one
+	// it replaces), for example by an in-memory listener; Start serves on
+	// it and Close closes it. HTTPClient and ClientConfig dial the URL over
+	// TCP, so a client of a replaced listener brings its own transport.
+	Listener net.Listener
+	// Config is the underlying http.Server, whose Handler is the Server
+	// itself; it may be changed (for example to wrap the handler) between
+	// NewUnstartedServer and Start.
+	Config *http.Server
 	// Email is the login e-mail the fake accepts.
 	Email string
 	// APIKey is the (obviously fake) API key the fake accepts.
@@ -50,12 +65,11 @@ type Server struct {
 	BranchID int
 
 	cfg      config
-	listener net.Listener
-	httpSrv  *http.Server
 	served   chan struct{} // closed when Serve returns
 	done     chan struct{} // closed by Close; cancels latency and delays
 	closeMu  sync.Mutex
-	closed   bool
+	started  bool // guarded by closeMu
+	closed   bool // guarded by closeMu
 	inflight sync.WaitGroup
 
 	mu        sync.Mutex
@@ -191,6 +205,17 @@ func WithChaos(ch Chaos) Option { return func(c *config) { c.chaos = &ch } }
 // it cannot listen or an option is invalid, as httptest.NewServer does; call
 // Close when done.
 func NewServer(opts ...Option) *Server {
+	s := NewUnstartedServer(opts...)
+	s.Start()
+	return s
+}
+
+// NewUnstartedServer returns a fake that listens on a loopback address (see
+// WithAddr) but does not serve yet: call Start, after replacing Listener or
+// adjusting Config if need be, and Close when done. Like NewServer it panics
+// if it cannot listen or an option is invalid. Its ServeHTTP works without
+// Start, so the fake can also be mounted in another server.
+func NewUnstartedServer(opts ...Option) *Server {
 	cfg := config{
 		pageCap:     DefaultPageSizeCap,
 		tokenTTL:    DefaultTokenTTL,
@@ -248,12 +273,11 @@ func NewServer(opts ...Option) *Server {
 	}
 
 	s := &Server{
-		URL:      "http://" + ln.Addr().String(),
+		Listener: ln,
 		Email:    cfg.email,
 		APIKey:   cfg.apiKey,
 		BranchID: DefaultBranchID,
 		cfg:      cfg,
-		listener: ln,
 		served:   make(chan struct{}),
 		done:     make(chan struct{}),
 		st:       newStore(cfg.loc),
@@ -281,16 +305,32 @@ func NewServer(opts ...Option) *Server {
 	if cfg.chaos != nil {
 		s.SetChaos(*cfg.chaos)
 	}
-	s.httpSrv = &http.Server{
-		Handler:           http.HandlerFunc(s.serveHTTP),
+	s.Config = &http.Server{
+		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          log.New(io.Discard, "", 0), // the fake logs nothing
 	}
+	return s
+}
+
+// Start serves Config on Listener and sets URL from the listener's address.
+// It panics if the server was already started or closed.
+func (s *Server) Start() {
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
+	switch {
+	case s.closed:
+		panic("alfacrmtest: Start of a closed Server")
+	case s.started:
+		panic("alfacrmtest: Server already started")
+	}
+	s.started = true
+	s.URL = "http://" + s.Listener.Addr().String()
+	srv, ln := s.Config, s.Listener
 	go func() {
 		defer close(s.served)
-		_ = s.httpSrv.Serve(ln)
+		_ = srv.Serve(ln)
 	}()
-	return s
 }
 
 func loopbackAddr(addr string) (string, error) {
@@ -322,9 +362,11 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// Close shuts the server down, waits for in-flight requests to end (pending
-// latencies and fault delays are cut short) and closes idle connections of
-// the clients it handed out. It is safe to call more than once.
+// Close shuts the server down (an unstarted one just closes its Listener),
+// waits for in-flight requests to end (pending latencies and fault delays
+// are cut short; requests reaching ServeHTTP afterwards are aborted) and
+// closes idle connections of the clients it handed out. It is safe to call
+// more than once.
 func (s *Server) Close() {
 	s.closeMu.Lock()
 	if s.closed {
@@ -332,11 +374,16 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
+	started := s.started
 	close(s.done)
 	s.closeMu.Unlock()
 
-	_ = s.httpSrv.Close()
-	<-s.served
+	if started {
+		_ = s.Config.Close() // closes Listener too
+		<-s.served
+	} else {
+		_ = s.Listener.Close()
+	}
 	s.inflight.Wait()
 	s.mu.Lock()
 	ts := s.transport
@@ -402,7 +449,10 @@ func (s *Server) wait(r *http.Request, d time.Duration) {
 	}
 }
 
-func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP implements http.Handler: it answers r as the fake AlfaCRM, so
+// the fake can be mounted in another server or served on any listener. The
+// paths are the API's (/v2api/...). After Close it aborts every request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.closeMu.Lock()
 	if s.closed {
 		s.closeMu.Unlock()
