@@ -84,8 +84,13 @@ type ReconcileResult struct {
 // the same window; leads already handled are skipped through Seen.
 //
 // A lead that another worker (a webhook worker sharing Seen) has claimed
-// but not finished is skipped; that worker releases it on failure, and its
-// own retries or a redelivery handle it.
+// but not finished is skipped and counted as a duplicate, and the pass
+// still counts as complete: Seen cannot tell a finished lead from a claimed
+// one. If that worker then gives up and releases the lead, a later pass
+// reads it again only while its creation time is within Overlap of the
+// saved watermark; the worker's own retries are what recover it otherwise.
+// Keep Overlap longer than a webhook delivery may lag behind the lead's
+// creation plus the worker's retry span when that matters.
 //
 // Runs of one Reconciler are serialised. Do not copy a Reconciler after
 // first use.
