@@ -222,6 +222,11 @@ func (c *Client) CreateCustomer(ctx context.Context, in CustomerInput) (Customer
 		if err == nil && resp.StatusCode/100 == 2 {
 			return c.decodeWrite(op, resp)
 		}
+		if err != nil && transport.NeverSent(err) {
+			// Every attempt failed before the request left (dial, DNS, the
+			// limiter): nothing can have been created, so no lookup is needed.
+			return Customer{}, err
+		}
 		if !ambiguous(resp, err) {
 			if err != nil {
 				return Customer{}, err

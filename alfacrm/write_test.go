@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/ecademy/leadkit/internal/transport"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -286,4 +289,21 @@ func TestPatchCustomerResendsTheWholeCard(t *testing.T) {
 	_, err = c.PatchCustomer(t.Context(), id, func(*CustomerInput) error { return boom })
 	assert.ErrorIs(t, err, boom)
 	assert.Len(t, f.reqs("/v2api/1/customer/update"), 1, "an aborted change writes nothing")
+}
+
+func TestCreateNeverSentSkipsTheDuplicateCheck(t *testing.T) {
+	f := newFake(t)
+	f.addHook(func(s seen) (*http.Response, error, bool) {
+		if s.Path == "/v2api/1/customer/create" {
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, true
+		}
+		return nil, nil, false
+	})
+	c := f.client()
+	_, err := c.CreateCustomer(t.Context(), CustomerInput{Name: "Ivan Example", Phones: []string{"+380631234567"}})
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, ErrUncertainCreate, "a request that never left cannot have created a card")
+	assert.True(t, transport.NeverSent(err))
+	assert.NotEmpty(t, f.reqs("/v2api/1/customer/create"))
+	assert.Empty(t, f.reqs("/v2api/1/customer/index"), "no lookup when nothing was sent")
 }
