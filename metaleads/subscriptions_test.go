@@ -113,6 +113,16 @@ func TestPageTokenHint(t *testing.T) {
 	assert.Equal(t, 210, e.Code)
 	assert.Contains(t, e.Hint, "Page access token")
 	assert.Contains(t, err.Error(), "WithToken")
+
+	// The hint is the same for any call, a leads read included (where other
+	// 2xx codes get the leads_retrieval hint).
+	_, mt = newScript(t, graphErr(400, 210, 0, "(#210) A page access token is required to request this resource."))
+	c = newTestClient(t, mt)
+	_, err = c.LeadsPage(t.Context(), formID, LeadsOptions{})
+	require.ErrorAs(t, err, &e)
+	assert.ErrorIs(t, err, ErrPermission)
+	assert.Contains(t, e.Hint, "Page access token")
+	assert.NotContains(t, e.Hint, "leads_retrieval")
 }
 
 func TestPageSubscriptions(t *testing.T) {
