@@ -19,7 +19,10 @@ const benchLatency = 2 * time.Millisecond
 // against the fakes with 2 ms latency per response and no client-side rate
 // limit. It reports each strategy's AlfaCRM requests (the fake's counter,
 // logins and dictionaries included) and wall time, and the naive/bulk
-// ratios. Leads are read from the Graph fake once, before timing.
+// ratios. Leads are read from the Graph fake once, before timing. Both
+// targets are checks that fail the benchmark: bulk must send ≥ 20× fewer
+// requests and take ≥ 10× less wall time than naive (measured: 25–99×, so
+// the 10× bound leaves room for a noisy machine).
 //
 // The naive run takes about 20 s at this size; it is run at full size
 // anyway, since the point is the comparison at the size the demo has.
@@ -76,6 +79,6 @@ func BenchmarkEnrichStrategies(b *testing.B) {
 		b.Errorf("bulk sends only %.1f× fewer requests than naive (target ≥ 20×)", reqRatio)
 	}
 	if timeRatio < 10 {
-		b.Logf("bulk is only %.1f× faster than naive (target ≥ 10×)", timeRatio)
+		b.Errorf("bulk is only %.1f× faster than naive (target ≥ 10×)", timeRatio)
 	}
 }

@@ -258,7 +258,9 @@ func (e *Enricher) EnrichAll(ctx context.Context, leads []metaleads.Lead) ([]Enr
 
 // EnrichPage enriches the leads of every lead form of a Page (see
 // PageLeads). StrategyAuto decides with Config.ExpectedLeads or else the
-// forms' lead counts.
+// forms' lead counts; when those promise no lead at all (forms that report
+// no count, or a window their counts say is empty), it reads ahead as
+// Enrich does instead of trusting the zero.
 func (e *Enricher) EnrichPage(ctx context.Context, src LeadSource, pageID string, opts metaleads.LeadsOptions) iter.Seq2[EnrichedLead, error] {
 	return func(yield func(EnrichedLead, error) bool) {
 		leads, n, err := PageLeads(ctx, src, pageID, opts)
@@ -269,7 +271,7 @@ func (e *Enricher) EnrichPage(ctx context.Context, src LeadSource, pageID string
 		if e.cfg.ExpectedLeads > 0 {
 			n = e.cfg.ExpectedLeads
 		}
-		e.enrich(ctx, leads, max(n, 1), e.cfg.Strategy)(yield)
+		e.enrich(ctx, leads, n, e.cfg.Strategy)(yield)
 	}
 }
 

@@ -165,7 +165,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	crm, err := cli.OpenCRM(stderr, t, log)
 	if err != nil {
-		return err
+		return cli.Explain(err)
 	}
 	defer crm.Close()
 	cli.WarnMixed(stderr, "roi-report", meta, crm)

@@ -205,15 +205,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cli.Explain(err)
 	}
 	defer crm.Close()
-	if meta.Sandbox != crm.Sandbox {
-		side := "Meta"
-		if crm.Sandbox {
-			side = "AlfaCRM"
-		}
-		fmt.Fprintf(stderr, "webhook: only the %s side is the sandbox: its demo people are not yours, so expect few or no matches\n", side)
-		if o.push && crm.Sandbox {
-			fmt.Fprintln(stderr, "webhook: -push writes to the built-in fake AlfaCRM, not to your CRM")
-		}
+	if cli.WarnMixed(stderr, "webhook", meta, crm) && o.push && crm.Sandbox {
+		fmt.Fprintln(stderr, "webhook: -push writes to the built-in fake AlfaCRM, not to your CRM")
 	}
 
 	norm, err := cli.Normalizer()

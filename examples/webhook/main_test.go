@@ -14,11 +14,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ecademy/leadkit/alfacrm/alfacrmtest"
 	"github.com/ecademy/leadkit/examples/internal/cli"
 	"github.com/ecademy/leadkit/metaleads"
 	"github.com/ecademy/leadkit/metaleads/metaleadstest"
@@ -599,4 +601,46 @@ func TestFlagAndEnvironmentErrors(t *testing.T) {
 	var stderr bytes.Buffer
 	require.True(t, errors.Is(run(context.Background(), []string{"-h"}, io.Discard, &stderr), flag.ErrHelp))
 	require.Contains(t, stderr.String(), "-demo-count")
+}
+
+// TestMixedSidesWarn: when only one side runs on its sandbox, stderr says
+// so once (cli.WarnMixed), and -push adds that cards go to the fake CRM only
+// when the CRM is the sandboxed side.
+func TestMixedSidesWarn(t *testing.T) {
+	t.Run("real CRM, sandbox Meta", func(t *testing.T) {
+		clearEnv(t)
+		crm := alfacrmtest.NewServer()
+		t.Cleanup(crm.Close)
+		t.Setenv(cli.EnvCRMBaseURL, crm.URL)
+		t.Setenv(cli.EnvCRMEmail, crm.Email)
+		t.Setenv(cli.EnvCRMAPIKey, crm.APIKey)
+		t.Setenv(cli.EnvCRMBranchID, strconv.Itoa(crm.BranchID))
+		r := start(t, nil, "-push")
+		require.NoError(t, r.stop(t))
+		stderr := r.stderr.String()
+		require.Equal(t, 1, strings.Count(stderr, "webhook: only the Meta side is the sandbox"), stderr)
+		require.NotContains(t, stderr, "only the AlfaCRM side")
+		require.NotContains(t, stderr, "-push writes to the built-in fake AlfaCRM", "the CRM is real")
+	})
+	t.Run("real Meta, sandbox CRM", func(t *testing.T) {
+		clearEnv(t)
+		graph := metaleadstest.NewServer()
+		t.Cleanup(graph.Close)
+		t.Setenv(cli.EnvGraphURL, graph.URL)
+		t.Setenv(cli.EnvPageToken, graph.PageToken)
+		t.Setenv(cli.EnvPageID, graph.PageID)
+		t.Setenv(cli.EnvAppSecret, graph.AppSecret)
+		t.Setenv(cli.EnvVerifyToken, "test-verify-token-XYZ")
+		r := start(t, nil, "-push")
+		require.NoError(t, r.stop(t))
+		stderr := r.stderr.String()
+		require.Equal(t, 1, strings.Count(stderr, "webhook: only the AlfaCRM side is the sandbox"), stderr)
+		require.Contains(t, stderr, "webhook: -push writes to the built-in fake AlfaCRM, not to your CRM")
+	})
+	t.Run("both sandboxed", func(t *testing.T) {
+		clearEnv(t)
+		r := start(t, nil, "-push")
+		require.NoError(t, r.stop(t))
+		require.NotContains(t, r.stderr.String(), "side is the sandbox")
+	})
 }
