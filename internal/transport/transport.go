@@ -50,6 +50,9 @@ const (
 	DefaultAttemptTimeout = 30 * time.Second
 	DefaultMaxServerWait  = time.Hour
 	DefaultMaxBodyBytes   = 64 << 20
+	// DefaultMaxErrorBodyBytes caps the body of an error response (HTTP
+	// status 400 and above); the rest of such a body is discarded unread.
+	DefaultMaxErrorBodyBytes = 1 << 20
 )
 
 // Policy bounds retries. The zero value means the defaults; MaxAttempts 1
@@ -166,6 +169,10 @@ type Config struct {
 	UserAgent string
 	// MaxBodyBytes caps a response body; 0 means 64 MiB.
 	MaxBodyBytes int64
+	// MaxErrorBodyBytes caps the body of a response with HTTP status 400 or
+	// above; a longer body is cut there (not an error: the status already
+	// says what happened). 0 means 1 MiB.
+	MaxErrorBodyBytes int64
 	// ValidateJSON retries idempotent calls whose 2xx body (204 aside) is not
 	// valid JSON (a proxy's HTML page, a truncated or empty body).
 	ValidateJSON bool
@@ -194,6 +201,12 @@ func New(cfg Config) (*Transport, error) {
 	}
 	if cfg.MaxBodyBytes < 0 {
 		return nil, errors.New("transport: negative MaxBodyBytes")
+	}
+	if cfg.MaxErrorBodyBytes < 0 {
+		return nil, errors.New("transport: negative MaxErrorBodyBytes")
+	}
+	if cfg.MaxErrorBodyBytes == 0 {
+		cfg.MaxErrorBodyBytes = DefaultMaxErrorBodyBytes
 	}
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
@@ -400,7 +413,11 @@ func (a *attemptRT) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.cfg.AfterAttempt(resp.Header, resp.StatusCode)
 		}
 		var b []byte
-		b, err = readCapped(resp.Body, t.cfg.MaxBodyBytes, resp.ContentLength)
+		if resp.StatusCode >= 400 {
+			b, err = readPrefix(resp.Body, t.cfg.MaxErrorBodyBytes, resp.ContentLength)
+		} else {
+			b, err = readCapped(resp.Body, t.cfg.MaxBodyBytes, resp.ContentLength)
+		}
 		resp.Body.Close()
 		if err == nil {
 			resp.Body = bufBody{bytes.NewReader(b), b}
@@ -459,6 +476,12 @@ func readCapped(r io.Reader, limit, size int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, limit)
 	}
 	return b, nil
+}
+
+// readPrefix reads at most limit bytes of an error body and drops the rest.
+func readPrefix(r io.Reader, limit, size int64) ([]byte, error) {
+	b, err := readCapped(io.LimitReader(r, limit), limit, size)
+	return b, err
 }
 
 func (t *Transport) logAttempt(ctx context.Context, req *http.Request, st *callState, n int, resp *http.Response, err error, d time.Duration) {
