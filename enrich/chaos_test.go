@@ -9,15 +9,13 @@ package enrich_test
 //
 // Select them with -run Chaos; pick another fault sequence with
 // -chaos.seed=N (go test ./enrich -run Chaos -chaos.seed=7). -short skips
-// the per-lead run. Tests of library bugs not fixed yet are skipped unless
-// LEADKIT_RUN_BUGS is set.
+// the per-lead run.
 
 import (
 	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -571,15 +569,6 @@ func fatalRun(t *testing.T, name string, o worldOpts, fault metaleadstest.Fault,
 	t.Logf("%s: %d leads delivered, then %v", name, len(got), runErr)
 }
 
-// skipKnownBug skips a test that shows a library bug not fixed yet, unless
-// LEADKIT_RUN_BUGS is set (to see it fail).
-func skipKnownBug(t *testing.T, bug string) {
-	t.Helper()
-	if os.Getenv("LEADKIT_RUN_BUGS") == "" {
-		t.Skip("BUG: " + bug + " (set LEADKIT_RUN_BUGS=1 to run)")
-	}
-}
-
 // TestChaosCRMEmptyPageMidList: the AlfaCRM fake answers the third page of
 // payments with HTTP 200 and an empty item list while its total says more
 // payments exist (a server glitch), once. The client reads the page again
@@ -664,8 +653,6 @@ func emptyPaymentPageWorld(t *testing.T, total, reads int) (*chaosWorld, *atomic
 // only reads, so it should be retried like the rest; the report must be
 // the fault-free one.
 func TestChaosInsightsAsyncFallback(t *testing.T) {
-	skipKnownBug(t, "metaleads starts the async insights report run with sendWrite, which never retries a 5xx or a reset, "+
-		"so one transient error after the fallback fails Insights and the whole ROI report")
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	synctest.Test(t, func(t *testing.T) {
 		clean := newChaosWorld(t, worldOpts{})

@@ -43,9 +43,10 @@ const sdkUserAgent = "leadkit-metaleads"
 
 // RetryPolicy bounds retries. The zero value means the defaults (4 attempts,
 // 0.5 s–30 s exponential backoff with jitter, 30 s per attempt, server waits
-// up to 1 h); MaxAttempts 1 disables retries. Only reads are retried once a
-// request may have reached Graph; waits honour ctx, Retry-After and the usage
-// headers.
+// up to 1 h); MaxAttempts 1 disables retries. Only reads (and the start of
+// an async insights report run, see Client.InsightsPage) are retried once a
+// request may have reached Graph; waits honour ctx, Retry-After and the
+// usage headers.
 type RetryPolicy struct {
 	// MaxAttempts is the number of attempts including the first one.
 	MaxAttempts int

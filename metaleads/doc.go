@@ -93,9 +93,11 @@
 // data"), 2, the throttling codes 4, 17, 32, 341, 613 and 80000–80014, other
 // errors flagged is_transient, and HTTP 429 or 5xx responses that are not
 // Graph errors. Codes 10, 100, 102, 190 and 200–299 are never retried.
-// Calls that change state on Graph ([Client.SubscribePage], starting an
-// async insights report run) are retried only when the request provably
-// never left this process or Graph answered HTTP 429.
+// Calls that change state on Graph ([Client.SubscribePage]) are retried
+// only when the request provably never left this process or Graph answered
+// HTTP 429. Starting an async insights report run is retried like a read:
+// at worst a retry after an ambiguous failure starts a second, unused
+// read-only run, which Graph expires.
 // Throttled calls wait for max(Retry-After, the estimated_time_to_regain_access
 // of the usage headers), up to [RetryPolicy] MaxServerWait. See [WithRetry].
 //

@@ -461,7 +461,10 @@ func (c *Client) adAccount(ctx context.Context, id string) (AdAccount, error) {
 // ends as "Job Failed" or "Job Skipped" is a *ReportRunError
 // (ErrReportFailed). Cursors of an async run's rows carry the run id, so
 // later pages read the same run. Later synchronous pages do not fall back:
-// their errors are returned as they are.
+// their errors are returned as they are. Starting the run is retried like a
+// read (transient errors, throttling, 5xx, connection resets): a retry
+// after an ambiguous failure may start a second run, which is harmless (a
+// read-only job that is never read and that Graph expires).
 func (c *Client) InsightsPage(ctx context.Context, objectID string, opts InsightsOptions) (Page[InsightRow], error) {
 	p, err := c.insightsPage(ctx, objectID, opts, opts.After, opts.PageSize)
 	return p, c.err(err)
@@ -562,12 +565,27 @@ func (c *Client) asyncInsights(ctx context.Context, objectID string, params url.
 }
 
 // startReport starts an async report run and returns its id.
+//
+// Starting a run is a POST, but it is retried like a read (call.write is
+// false): transient Graph errors, throttling, 429, 5xx and connection
+// failures after sending all get another attempt. This is safe because:
+//
+//   - a Graph error answer (a transient code, a 5xx or 429 with an error
+//     envelope, throttling) means Graph created no report run;
+//   - an ambiguous failure (a reset after sending, a 5xx without a Graph
+//     error body, an attempt timeout) may leave a run behind, and the retry
+//     starts a second one. A report run is a read-only job: the extra run
+//     changes nothing on the ad account, is never read (only the run id
+//     this call returns is polled) and Graph expires it within 30 days.
+//
+// A duplicate run is harmless; a failed start fails the whole report, so
+// the start is retried.
 func (c *Client) startReport(ctx context.Context, objectID string, params url.Values) (string, error) {
 	form := url.Values{}
 	for k, v := range params {
 		form[k] = v
 	}
-	resp, err := c.send(ctx, call{op: "insights.async", method: "POST", path: objectID + "/insights", form: form, write: true})
+	resp, err := c.send(ctx, call{op: "insights.async", method: "POST", path: objectID + "/insights", form: form})
 	if err != nil {
 		return "", err
 	}

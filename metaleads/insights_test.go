@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -533,13 +536,84 @@ func TestStartReportRejectsBadRunID(t *testing.T) {
 	}
 }
 
-// The report run start is a write: a 5xx after it may have reached Graph is
-// not retried (that could start a second run).
-func TestStartReportNotRetried(t *testing.T) {
-	s, mt := newScript(t, graphErr(500, 2, 0, "Service temporarily unavailable"), ok(`{"report_run_id":"1"}`))
+// Starting a report run is retried like a read: a Graph error answer (here
+// a transient 500) proves no run was created, and a reset after sending may
+// at worst leave an unused read-only run behind. Either way the run whose id
+// the successful start returned is the one polled and read.
+func TestStartReportRetried(t *testing.T) {
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	for name, first := range map[string]step{
+		"transient 500":    graphErr(500, 2, 0, "Service temporarily unavailable"),
+		"5xx without body": {status: 502, body: "<html>Bad Gateway</html>", header: http.Header{"Content-Type": {"text/html"}}},
+		"throttled":        graphErr(400, 80000, 0, "There have been too many calls from this ad-account."),
+		"connection reset": {err: reset},
+	} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				post := func(t *testing.T, r recorded) {
+					assert.Equal(t, "POST", r.Method)
+					assert.Equal(t, "/v26.0/act_123456789012345/insights", r.URL.Path)
+				}
+				first.check = post
+				s, mt := newScript(t,
+					first,
+					step{status: 200, body: `{"report_run_id":"6044775548468"}`, check: post},
+					step{status: 200, body: reportStatusBody("Job Completed", 100), check: func(t *testing.T, r recorded) {
+						assert.Equal(t, "/v26.0/6044775548468", r.URL.Path)
+					}},
+					step{status: 200, body: insightsBody("", false, insightsRow), check: func(t *testing.T, r recorded) {
+						assert.Equal(t, "/v26.0/6044775548468/insights", r.URL.Path)
+					}},
+				)
+				c := newTestClient(t, mt)
+				page, err := c.InsightsPage(t.Context(), "act_123456789012345", InsightsOptions{Async: true})
+				require.NoError(t, err)
+				require.Len(t, page.Items, 1)
+				assert.Equal(t, 0, s.remaining())
+				posts := 0
+				for _, r := range s.requests() {
+					if r.Method == "POST" {
+						posts++
+						assert.Equal(t, s.requests()[0].Body, r.Body, "the retry sends the same parameters")
+					}
+				}
+				assert.Equal(t, 2, posts)
+			})
+		})
+	}
+}
+
+// The same holds after the fallback from a synchronous call that hit the
+// data-per-call limit: one transient error while starting the run does not
+// fail the report.
+func TestInsightsFallbackSurvivesTransientStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, mt := newScript(t,
+			graphErr(400, 1, 0, "Please reduce the amount of data you're asking for, then retry your request"),
+			graphErr(500, 2, 0, "Service temporarily unavailable"),
+			ok(`{"report_run_id":"6044775548468"}`),
+			ok(reportStatusBody("Job Completed", 100)),
+			ok(insightsBody("", false, insightsRow)),
+		)
+		c := newTestClient(t, mt)
+		var rows int
+		for _, err := range c.Insights(t.Context(), "act_123456789012345", InsightsOptions{}) {
+			require.NoError(t, err)
+			rows++
+		}
+		assert.Equal(t, 1, rows)
+		assert.Equal(t, 0, s.remaining())
+	})
+}
+
+// A Graph error that is not temporary (a bad parameter) is not retried.
+func TestStartReportPermanentErrorNotRetried(t *testing.T) {
+	s, mt := newScript(t, graphErr(400, 100, 0, "(#100) Invalid parameter"))
 	c := newTestClient(t, mt)
 	_, err := c.InsightsPage(t.Context(), "act_1", InsightsOptions{Async: true})
-	require.Error(t, err)
+	var ge *Error
+	require.ErrorAs(t, err, &ge)
+	assert.Equal(t, 100, ge.Code)
 	assert.Len(t, s.requests(), 1)
 }
 
