@@ -90,8 +90,11 @@
 // # ROI
 //
 // [ROI] aggregates enriched leads and insight rows into a [Report] per
-// campaign, ad set or ad (ROIOptions.Level); leads without an ad go to
-// the organic row ([OrganicID]). Money is exact (decimal). For each row:
+// campaign, ad set or ad (ROIOptions.Level). Only leads without an ad go
+// to the organic row ([OrganicID]); a lead from an ad that lacks an id at
+// the report's level is attributed through the spend rows' ad → ad set →
+// campaign links, else counted on the unattributed row ([UnattributedID]).
+// Money is exact (decimal). For each row:
 //
 //   - spend is the insights' spend for the period's days; leads are the
 //     leads created in the period (whole days in ROIOptions.Location,
@@ -103,17 +106,25 @@
 //     payments dated from the day of that first lead (in the CRM's time
 //     zone) up to ROIOptions.Today, inclusive; payments before the lead,
 //     expenses and refunds do not count. Paying counts customers with
-//     at least one income payment in the window;
+//     at least one income payment in the window. A payment's date is the
+//     calendar day the CRM client read, in the client's own time zone
+//     (alfacrm.Config.Location), never converted; the lead's day is taken
+//     in ROIOptions.Location. Give both the same zone; [Enricher.Report]
+//     warns when they differ;
 //   - CPL = spend / leads and CAC = spend / paying, rounded to 2 places;
 //     ROAS = revenue / spend and ROI = (revenue − spend) / spend, rounded
 //     to 4 places. A ratio whose divisor is zero is undefined (null in
 //     JSON, empty in CSV, "-" in the table). The organic row has no
 //     spend, so its CPL and CAC are 0.00 (organic customers cost nothing
-//     in ads) while its ROAS and ROI are undefined;
+//     in ads) while its ROAS and ROI are undefined; the unattributed
+//     row's spend is unknown (it is on its ads' rows), so all four are
+//     undefined there;
 //   - currencies: spend is in the ad account's currency (the report's
 //     Currency) and revenue in the CRM's (ROIOptions.Currency, the
 //     account's when empty). When they differ, revenue is converted with
-//     ROIOptions.FXRate (account currency per CRM unit); without a rate,
+//     ROIOptions.FXRate (account currency per CRM unit), each payment on
+//     its own, rounded to cents half away from zero before any sum, so
+//     the rows add up to the totals; without a rate,
 //     revenue stays in the CRM's currency (Report.RevenueCurrency), CAC,
 //     ROAS and ROI are left undefined, and Report.Warnings says why.
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 	"time"
+	_ "time/tzdata" // Europe/Kyiv without the system database
 
 	"github.com/ecademy/leadkit/metaleads"
 	"github.com/shopspring/decimal"
@@ -107,4 +108,45 @@ func TestReportValidatesBeforeReading(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, before, w.crm.RequestCount())
 	assert.Equal(t, graph, w.meta.RequestCount())
+}
+
+// Payment dates are days in the CRM client's time zone; a report whose
+// Location has another offset says so.
+func TestReportWarnsWhenTheCRMZoneDiffers(t *testing.T) {
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	e := newEnricher(t, newCRMClient(t, w.crm), Config{Strategy: StrategyBulk}) // the client reads in crmLoc (MSK, +3)
+	report := func(e *Enricher, loc *time.Location) Report {
+		t.Helper()
+		rep, err := e.Report(ctx, w.mc, w.mc, w.meta.PageID, w.meta.AdAccountID,
+			ROIOptions{Since: "2026-03-09", Until: "2026-03-15", Location: loc, Today: testRef})
+		require.NoError(t, err)
+		return rep
+	}
+
+	rep := report(e, time.UTC)
+	require.Len(t, rep.Warnings, 1)
+	assert.Contains(t, rep.Warnings[0], "CRM client's time zone (MSK)")
+	assert.Contains(t, rep.Warnings[0], "are in UTC")
+	assert.Contains(t, jsonOf(t, rep), `"warnings":["payment dates are calendar days`)
+
+	assert.Empty(t, report(e, crmLoc).Warnings, "the same zone")
+	assert.Empty(t, report(e, time.FixedZone("UTC+3", 3*60*60)).Warnings, "another name, the same offset")
+
+	// A CRM that does not tell its zone: nothing to compare.
+	m, _ := population(3, 0)
+	assert.Empty(t, report(newEnricher(t, m, Config{Strategy: StrategyBulk}), time.UTC).Warnings)
+}
+
+func TestZoneWarningComparesOffsetsOverTheDays(t *testing.T) {
+	kyiv, err := time.LoadLocation("Europe/Kyiv")
+	require.NoError(t, err)
+	plus2 := time.FixedZone("EET", 2*60*60)
+	winterFrom := time.Date(2026, time.January, 1, 0, 0, 0, 0, kyiv)
+	winterToday := time.Date(2026, time.February, 20, 0, 0, 0, 0, time.UTC)
+	assert.Empty(t, zoneWarning(kyiv, plus2, winterFrom, winterToday), "Kyiv is +2 all winter")
+	summerToday := time.Date(2026, time.April, 20, 0, 0, 0, 0, time.UTC)
+	assert.Contains(t, zoneWarning(kyiv, plus2, winterFrom, summerToday), "Europe/Kyiv", "Kyiv is +3 from the end of March")
+	assert.Empty(t, zoneWarning(nil, time.UTC, winterFrom, winterToday), "no zone is UTC")
+	assert.NotEmpty(t, zoneWarning(nil, kyiv, winterFrom, winterToday))
 }

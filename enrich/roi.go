@@ -17,10 +17,17 @@ import (
 const (
 	// OrganicID is the id of the row of organic leads (leads without an ad).
 	OrganicID = "organic"
-	// OrganicName is that row's name.
+	// OrganicName is the organic row's name.
 	OrganicName = "Organic"
-	// TotalID and TotalName identify the totals row.
-	TotalID   = "total"
+	// UnattributedID is the id of the row of leads that came from an ad
+	// but whose campaign, ad set or ad at the report's level is unknown
+	// (see ROI.AddLead).
+	UnattributedID = "unattributed"
+	// UnattributedName is the unattributed row's name.
+	UnattributedName = "Unattributed"
+	// TotalID is the id of the totals row.
+	TotalID = "total"
+	// TotalName is the totals row's name.
 	TotalName = "Total"
 )
 
@@ -34,8 +41,15 @@ type ROIOptions struct {
 	// read for the same days (Meta counts them in the ad account's time
 	// zone).
 	Since, Until string
-	// Location is the CRM's time zone, in which leads' days are compared
-	// with payment dates; nil means UTC.
+	// Location is the CRM's time zone, in which the period's days and
+	// each lead's day are taken; nil means UTC.
+	//
+	// Payment dates are not converted: a Payment's Date is already a
+	// calendar day, read by the CRM client in its own time zone
+	// (alfacrm.Config.Location), and is compared as that day. Use the same
+	// zone for both (the examples take both from ALFACRM_TIMEZONE);
+	// Enricher.Report warns when the CRM client's zone is known and
+	// differs from Location over the report's days.
 	Location *time.Location
 	// AccountCurrency is the ad account's currency (spend). Enricher.Report
 	// fills it from the ad account; when empty, the first spend row's
@@ -44,9 +58,12 @@ type ROIOptions struct {
 	// Currency is the CRM's currency (revenue); "" means AccountCurrency.
 	Currency string
 	// FXRate converts revenue from Currency to AccountCurrency (units of
-	// the account's currency per unit of the CRM's). Zero means none: when
-	// the currencies differ, cac, roas and roi are then left undefined and
-	// the report carries a warning.
+	// the account's currency per unit of the CRM's). Each payment is
+	// converted on its own and rounded to 2 places, half away from zero
+	// (0.125 → 0.13), before any sum, so that the rows' revenue adds up
+	// exactly to the totals'. Zero means none: when the currencies differ,
+	// cac, roas and roi are then left undefined and the report carries a
+	// warning.
 	FXRate decimal.Decimal
 	// Today bounds revenue: payments dated after Today's date (in
 	// Location) are not counted. Zero means now.
@@ -55,7 +72,8 @@ type ROIOptions struct {
 
 // ReportRow is one row of a ROI report, or its totals.
 type ReportRow struct {
-	// ID is the campaign, ad set or ad id, OrganicID, or TotalID.
+	// ID is the campaign, ad set or ad id, OrganicID, UnattributedID or
+	// TotalID.
 	ID string
 	// Name is the object's name (from the insights, else from the leads).
 	Name string
@@ -72,21 +90,26 @@ type ReportRow struct {
 	// payment dated on or after the day of that first lead, on its row.
 	Paying int
 	// Revenue is the sum of those payments (from the first lead's day up
-	// to Today), in the report's RevenueCurrency.
+	// to Today), in the report's RevenueCurrency (each payment converted
+	// and rounded to cents first when an FX rate applies).
 	Revenue decimal.Decimal
 	// CPL is Spend/Leads, CAC Spend/Paying (both rounded to 2 places),
 	// ROAS Revenue/Spend and ROI (Revenue−Spend)/Spend (rounded to 4
 	// places). Each is invalid (null) when its divisor is zero; CAC, ROAS
 	// and ROI also when revenue cannot be compared with spend (currency
 	// mismatch without an FX rate). The organic row has no spend: its CPL
-	// and CAC are 0.00, its ROAS and ROI null.
+	// and CAC are 0.00, its ROAS and ROI null. The unattributed row's
+	// spend is unknown (it is on the rows of its ads): all four are null.
 	CPL, CAC, ROAS, ROI decimal.NullDecimal
 }
 
 // Report is a ROI report: per campaign, ad set or ad, what was spent, the
 // leads it brought, and what those leads' customers paid.
 type Report struct {
-	Level        metaleads.Level
+	// Level is the level of the rows: campaign, adset or ad.
+	Level metaleads.Level
+	// Since and Until are the period's first and last days (YYYY-MM-DD,
+	// inclusive), as given in ROIOptions.
 	Since, Until string
 	// Currency is the ad account's currency: spend, CPL and CAC, and
 	// revenue when RevenueCurrency is the same.
@@ -95,7 +118,7 @@ type Report struct {
 	// uses it or an FX rate converted it, else the CRM's currency.
 	RevenueCurrency string
 	// Rows are ordered by spend (largest first), then leads, then id; the
-	// organic row comes last.
+	// unattributed row, then the organic row, come last.
 	Rows []ReportRow
 	// Totals sums the rows; its customers are distinct across the report,
 	// each counted once, on their first lead overall.
@@ -116,6 +139,23 @@ type ROI struct {
 	today     time.Time // civil date
 	rows      map[string]*rowAcc
 	customers map[int]*firstTouch
+	// pending are the rows of leads from an ad without an id at the
+	// report's level, resolved by Report with ads and adSets.
+	pending map[adRef]*rowAcc
+	// ads and adSets are the parents of the ads and ad sets the spend
+	// rows name.
+	ads    map[string]parents
+	adSets map[string]parents
+}
+
+// adRef is the attribution of a lead whose id at the report's level is
+// missing.
+type adRef struct{ adID, adSetID string }
+
+// parents are an ad's or ad set's ad set and campaign, from spend rows.
+type parents struct {
+	adSetID, adSetName       string
+	campaignID, campaignName string
 }
 
 type rowAcc struct {
@@ -129,7 +169,8 @@ type rowAcc struct {
 type firstTouch struct {
 	at      time.Time
 	leadID  string
-	row     string
+	row     string // "" when pending
+	pending adRef
 	day     time.Time // civil date of the lead in the CRM's time zone
 	student bool
 	income  []Payment
@@ -173,6 +214,9 @@ func NewROI(opts ROIOptions) (*ROI, error) {
 		today:     civil(today.In(loc)),
 		rows:      map[string]*rowAcc{},
 		customers: map[int]*firstTouch{},
+		pending:   map[adRef]*rowAcc{},
+		ads:       map[string]parents{},
+		adSets:    map[string]parents{},
 	}, nil
 }
 
@@ -210,11 +254,19 @@ func (r *ROI) levelIDs(campaignID, campaignName, adSetID, adSetName, adID, adNam
 
 // AddSpend adds an insight row's spend to its row (rows of several days
 // add up). A row without an id at the report's level is an error (an
-// insights report at another level).
+// insights report at another level). The ad set and campaign a row names
+// for its ad or ad set are remembered, to attribute leads that carry only
+// an ad's or ad set's id (see AddLead).
 func (r *ROI) AddSpend(row metaleads.InsightRow) error {
 	id, name := r.levelIDs(row.CampaignID, row.CampaignName, row.AdSetID, row.AdSetName, row.AdID, row.AdName)
 	if id == "" {
 		return fmt.Errorf("enrich: insight row without a %s id (is the report at level %s?)", r.opts.Level, r.opts.Level)
+	}
+	if row.AdID != "" && (row.AdSetID != "" || row.CampaignID != "") {
+		r.ads[row.AdID] = parents{row.AdSetID, row.AdSetName, row.CampaignID, row.CampaignName}
+	}
+	if row.AdSetID != "" && row.CampaignID != "" {
+		r.adSets[row.AdSetID] = parents{campaignID: row.CampaignID, campaignName: row.CampaignName}
 	}
 	if r.opts.AccountCurrency == "" {
 		r.opts.AccountCurrency = strings.ToUpper(row.AccountCurrency)
@@ -228,9 +280,18 @@ func (r *ROI) AddSpend(row metaleads.InsightRow) error {
 }
 
 // AddLead counts an enriched lead if it was created in the period (others
-// are ignored; it reports whether the lead counted). Leads without an ad
-// go to the organic row. A matched customer is attributed to the row of
-// their earliest lead (ties by lead id), whatever order leads arrive in.
+// are ignored; it reports whether the lead counted). A matched customer is
+// attributed to the row of their earliest lead (ties by lead id), whatever
+// order leads arrive in.
+//
+// A lead goes to the row of its campaign, ad set or ad at the report's
+// level. Only a lead without an ad is organic: no ad id, and either marked
+// organic by Meta or with no campaign or ad set either; it goes to the
+// organic row. A lead from an ad without an id at the report's level (a
+// campaign report and a lead carrying only its ad's id, say) is attributed
+// through the ad → ad set → campaign links of the spend rows (AddSpend),
+// whenever those are added; when they do not tell, it goes to the
+// unattributed row ([UnattributedID]), never to the organic one.
 func (r *ROI) AddLead(el EnrichedLead) bool {
 	t := el.Lead.CreatedTime
 	if t.Before(r.from) || !t.Before(r.to) {
@@ -238,12 +299,25 @@ func (r *ROI) AddLead(el EnrichedLead) bool {
 	}
 	l := el.Lead
 	id, name := r.levelIDs(l.CampaignID, l.CampaignName, l.AdSetID, l.AdSetName, l.AdID, l.AdName)
-	if id == "" {
-		id, name = OrganicID, OrganicName
-	}
-	a := r.row(id)
-	if a.name == "" || (!a.spendName && name != "" && id != OrganicID) {
-		a.name = name
+	var a *rowAcc
+	var ref adRef
+	switch {
+	case id != "":
+		a = r.row(id)
+		if a.name == "" || (!a.spendName && name != "") {
+			a.name = name
+		}
+	case l.AdID == "" && (l.IsOrganic || (l.CampaignID == "" && l.AdSetID == "")):
+		id = OrganicID
+		a = r.row(id)
+		a.name = OrganicName
+	default: // from an ad, attributed by Report
+		ref = adRef{adID: l.AdID, adSetID: l.AdSetID}
+		a = r.pending[ref]
+		if a == nil {
+			a = &rowAcc{}
+			r.pending[ref] = a
+		}
 	}
 	a.leads++
 	c := el.Customer
@@ -254,11 +328,32 @@ func (r *ROI) AddLead(el EnrichedLead) bool {
 	ft := r.customers[c.ID]
 	if ft == nil || t.Before(ft.at) || (t.Equal(ft.at) && lessID(l.ID, ft.leadID)) {
 		r.customers[c.ID] = &firstTouch{
-			at: t, leadID: l.ID, row: id, day: civil(t.In(r.loc)),
+			at: t, leadID: l.ID, row: id, pending: ref, day: civil(t.In(r.loc)),
 			student: c.IsStudy, income: el.Payments.Income,
 		}
 	}
 	return true
+}
+
+// resolve returns the id and name at the report's level of a lead that
+// carries only the ids in ref, from the spend rows' links; ok is false
+// when they do not tell.
+func (r *ROI) resolve(ref adRef) (id, name string, ok bool) {
+	ad, adOK := r.ads[ref.adID]
+	switch r.opts.Level {
+	case metaleads.LevelAdSet:
+		if adOK && ad.adSetID != "" {
+			return ad.adSetID, ad.adSetName, true
+		}
+	case metaleads.LevelCampaign:
+		if adOK && ad.campaignID != "" {
+			return ad.campaignID, ad.campaignName, true
+		}
+		if set, ok := r.adSets[ref.adSetID]; ok && ref.adSetID != "" {
+			return set.campaignID, set.campaignName, true
+		}
+	}
+	return "", "", false
 }
 
 // lessID orders numeric Graph ids numerically, others lexically.
@@ -269,7 +364,8 @@ func lessID(a, b string) bool {
 	return a < b
 }
 
-// Report computes the report from what was added.
+// Report computes the report from what was added. It may be called again
+// after more is added.
 func (r *ROI) Report() Report {
 	o := r.opts
 	rep := Report{Level: o.Level, Since: o.Since, Until: o.Until}
@@ -294,6 +390,32 @@ func (r *ROI) Report() Report {
 		}
 	}
 
+	// The rows, with the pending leads attributed (copies: r is not
+	// changed, so Report can be called again).
+	rows := make(map[string]*rowAcc, len(r.rows)+1)
+	for id, a := range r.rows {
+		c := *a
+		rows[id] = &c
+	}
+	pendingRow := make(map[adRef]string, len(r.pending))
+	for ref, p := range r.pending {
+		id, name, ok := r.resolve(ref)
+		if !ok {
+			id, name = UnattributedID, UnattributedName
+		}
+		pendingRow[ref] = id
+		a := rows[id]
+		if a == nil {
+			a = &rowAcc{id: id}
+			rows[id] = a
+		}
+		if a.name == "" {
+			a.name = name
+		}
+		a.leads += p.leads
+		a.matchd += p.matchd
+	}
+
 	type custAcc struct {
 		students, paying int
 		revenue          decimal.Decimal
@@ -301,10 +423,14 @@ func (r *ROI) Report() Report {
 	per := map[string]*custAcc{}
 	var tot custAcc
 	for _, ft := range r.customers {
-		ca := per[ft.row]
+		row := ft.row
+		if row == "" {
+			row = pendingRow[ft.pending]
+		}
+		ca := per[row]
 		if ca == nil {
 			ca = &custAcc{}
-			per[ft.row] = ca
+			per[row] = ca
 		}
 		if ft.student {
 			ca.students++
@@ -316,7 +442,11 @@ func (r *ROI) Report() Report {
 			if p.Date.IsZero() || d.Before(ft.day) || d.After(r.today) {
 				continue
 			}
-			sum = sum.Add(p.Sum)
+			amount := p.Sum
+			if convert { // each payment on its own, to cents: rows add up to the totals
+				amount = amount.Mul(o.FXRate).Round(2)
+			}
+			sum = sum.Add(amount)
 			paid = true
 		}
 		if paid {
@@ -331,8 +461,8 @@ func (r *ROI) Report() Report {
 		if ca != nil {
 			row.Students, row.Paying, row.Revenue = ca.students, ca.paying, ca.revenue
 		}
-		if convert {
-			row.Revenue = row.Revenue.Mul(o.FXRate)
+		if row.ID == UnattributedID {
+			return // its spend is on the rows of its ads: no ratio
 		}
 		if row.Leads > 0 {
 			row.CPL = valid(row.Spend.DivRound(decimal.NewFromInt(int64(row.Leads)), 2))
@@ -350,7 +480,7 @@ func (r *ROI) Report() Report {
 	}
 
 	rep.Totals = ReportRow{ID: TotalID, Name: TotalName}
-	for id, a := range r.rows {
+	for id, a := range rows {
 		row := ReportRow{ID: id, Name: a.name, Spend: a.spend, Leads: a.leads, Matched: a.matchd}
 		finish(&row, per[id])
 		rep.Rows = append(rep.Rows, row)
@@ -359,14 +489,18 @@ func (r *ROI) Report() Report {
 		rep.Totals.Matched += a.matchd
 	}
 	finish(&rep.Totals, &tot)
-	slices.SortFunc(rep.Rows, func(a, b ReportRow) int {
-		if (a.ID == OrganicID) != (b.ID == OrganicID) {
-			if a.ID == OrganicID {
-				return 1
-			}
-			return -1
+	last := func(id string) int { // 0 for Meta objects, then unattributed, then organic
+		switch id {
+		case UnattributedID:
+			return 1
+		case OrganicID:
+			return 2
 		}
-		return cmp.Or(b.Spend.Cmp(a.Spend), cmp.Compare(b.Leads, a.Leads), cmp.Compare(a.ID, b.ID))
+		return 0
+	}
+	slices.SortFunc(rep.Rows, func(a, b ReportRow) int {
+		return cmp.Or(cmp.Compare(last(a.ID), last(b.ID)),
+			b.Spend.Cmp(a.Spend), cmp.Compare(b.Leads, a.Leads), cmp.Compare(a.ID, b.ID))
 	})
 	return rep
 }

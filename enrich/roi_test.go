@@ -2,9 +2,11 @@ package enrich
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
+	_ "time/tzdata" // Europe/Kyiv without the system database
 
 	"github.com/ecademy/leadkit/metaleads"
 	"github.com/shopspring/decimal"
@@ -342,4 +344,166 @@ func TestROIOrganicRowCostsNothing(t *testing.T) {
 	assert.False(t, org.ROAS.Valid)
 	assert.False(t, org.ROI.Valid)
 	assert.Contains(t, jsonOf(t, rep), `"id":"organic","name":"Organic","spend":"0.00","leads":2,"matched":1,"students":1,"paying":1,"revenue":"800.00","cpl":"0.00","cac":"0.00","roas":null,"roi":null`)
+}
+
+// bareLead is a lead carrying only the given attribution ids.
+func bareLead(id string, at time.Time, campaignID, adSetID, adID string, organic bool, c *Customer, pays ...Payment) EnrichedLead {
+	el := EnrichedLead{Lead: metaleads.Lead{ID: id, CreatedTime: at, CampaignID: campaignID, AdSetID: adSetID, AdID: adID, IsOrganic: organic}, Customer: c}
+	if c != nil {
+		el.Payments.Income = pays
+	}
+	return el
+}
+
+func rowsByID(rep Report) map[string]ReportRow {
+	out := map[string]ReportRow{}
+	for _, r := range rep.Rows {
+		out[r.ID] = r
+	}
+	return out
+}
+
+// A lead with an ad is never organic: without an id at the report's level
+// it is attributed through the spend rows' ad → ad set → campaign links,
+// else it goes to the unattributed row — whatever order spend and leads
+// arrive in.
+func TestROILeadsWithAnAdAreNotOrganic(t *testing.T) {
+	at := time.Date(2026, time.February, 10, 9, 0, 0, 0, time.UTC)
+	buyer := &Customer{ID: 11, IsStudy: true}
+	lost := &Customer{ID: 12, IsStudy: true}
+	leads := []EnrichedLead{
+		bareLead("301", at, "", "", "ac1", false, buyer, pay(time.February, 12, "700.00")), // ad only: campaign c1
+		bareLead("302", at, "", "sc2", "", false, nil),                                     // ad set only: campaign c2
+		bareLead("303", at, "", "", "a-unknown", false, lost, pay(time.February, 11, "90.00")),
+		bareLead("304", at, "", "", "", true, nil),  // marked organic
+		bareLead("305", at, "", "", "", false, nil), // no attribution at all: organic
+		bareLead("306", at, "c1", "", "", false, nil),
+	}
+	rows := []metaleads.InsightRow{spendRow("c1", "300.00"), spendRow("c2", "100.00")} // ad-level rows
+
+	for _, order := range []string{"spend first", "leads first"} {
+		t.Run(order, func(t *testing.T) {
+			r, err := NewROI(roiOptions())
+			require.NoError(t, err)
+			addSpend := func() {
+				for _, row := range rows {
+					require.NoError(t, r.AddSpend(row))
+				}
+			}
+			if order == "spend first" {
+				addSpend()
+			}
+			for _, el := range leads {
+				require.True(t, r.AddLead(el))
+			}
+			if order == "leads first" {
+				addSpend()
+			}
+			rep := r.Report()
+			ids := make([]string, len(rep.Rows))
+			for i, row := range rep.Rows {
+				ids[i] = row.ID
+			}
+			assert.Equal(t, []string{"c1", "c2", UnattributedID, OrganicID}, ids, "unattributed, then organic, come last")
+			by := rowsByID(rep)
+			assertRow(t, ReportRow{ID: "c1", Name: "Campaign c1 (insights)", Spend: dec("300"), Leads: 2, Matched: 1, Students: 1, Paying: 1,
+				Revenue: dec("700"), CPL: nd("150"), CAC: nd("300"), ROAS: nd("2.3333"), ROI: nd("1.3333")}, by["c1"])
+			assertRow(t, ReportRow{ID: "c2", Name: "Campaign c2 (insights)", Spend: dec("100"), Leads: 1,
+				CPL: nd("100"), ROAS: nd("0"), ROI: nd("-1")}, by["c2"])
+			assertRow(t, ReportRow{ID: UnattributedID, Name: UnattributedName, Leads: 1, Matched: 1, Students: 1, Paying: 1,
+				Revenue: dec("90")}, by[UnattributedID])
+			assertRow(t, ReportRow{ID: OrganicID, Name: OrganicName, Leads: 2, CPL: nd("0")}, by[OrganicID])
+			assertRow(t, ReportRow{ID: TotalID, Name: TotalName, Spend: dec("400"), Leads: 6, Matched: 2, Students: 2, Paying: 2,
+				Revenue: dec("790"), CPL: nd("66.67"), CAC: nd("200"), ROAS: nd("1.975"), ROI: nd("0.975")}, rep.Totals)
+			assert.Contains(t, jsonOf(t, rep), `{"id":"unattributed","name":"Unattributed","spend":"0.00","leads":1,"matched":1,"students":1,"paying":1,"revenue":"90.00","cpl":null,"cac":null,"roas":null,"roi":null}`)
+			assert.Equal(t, rep, r.Report(), "Report does not change the aggregator")
+		})
+	}
+
+	t.Run("ad level", func(t *testing.T) {
+		opts := roiOptions()
+		opts.Level = metaleads.LevelAd
+		rep := buildReport(t, opts, rows, []EnrichedLead{
+			bareLead("401", at, "c1", "sc1", "", false, nil), // an ad set, no ad: which ad is unknown
+			bareLead("402", at, "", "", "ac1", false, nil),
+		})
+		by := rowsByID(rep)
+		assert.Equal(t, 1, by[UnattributedID].Leads)
+		assert.Equal(t, 1, by["ac1"].Leads)
+		assert.NotContains(t, by, OrganicID)
+	})
+	t.Run("ad set level", func(t *testing.T) {
+		opts := roiOptions()
+		opts.Level = metaleads.LevelAdSet
+		rep := buildReport(t, opts, rows, []EnrichedLead{
+			bareLead("501", at, "", "", "ac2", false, nil),
+			bareLead("502", at, "c1", "", "", false, nil), // a campaign, no ad set
+		})
+		by := rowsByID(rep)
+		assert.Equal(t, 1, by["sc2"].Leads)
+		assert.Equal(t, "Ad set c2", by["sc2"].Name)
+		assert.Equal(t, 1, by[UnattributedID].Leads)
+		assert.NotContains(t, by, OrganicID)
+	})
+}
+
+// A lead late in the evening UTC is already the next day in the CRM's time
+// zone: its day there decides which payments count.
+func TestROILeadDayIsTheCRMDay(t *testing.T) {
+	kyiv, err := time.LoadLocation("Europe/Kyiv")
+	require.NoError(t, err)
+	day := func(d int) time.Time { return time.Date(2026, time.February, d, 0, 0, 0, 0, kyiv) }
+	opts := ROIOptions{Since: "2026-02-01", Until: "2026-02-28", Location: kyiv,
+		Today: time.Date(2026, time.March, 20, 12, 0, 0, 0, kyiv)}
+	at := time.Date(2026, time.February, 9, 22, 30, 0, 0, time.UTC) // 10 Feb 00:30 in Kyiv
+	el := adLead("601", at, "c1", &Customer{ID: 21, IsStudy: true},
+		Payment{ID: 1, Date: day(9), Sum: dec("400.00")},  // the UTC day, the day before in Kyiv: not revenue
+		Payment{ID: 2, Date: day(10), Sum: dec("250.00")}, // the lead's day in Kyiv: revenue
+	)
+	rep := buildReport(t, opts, []metaleads.InsightRow{spendRow("c1", "100.00")}, []EnrichedLead{el})
+	require.Len(t, rep.Rows, 1)
+	assertRow(t, ReportRow{ID: "c1", Name: "Campaign c1 (insights)", Spend: dec("100"), Leads: 1, Matched: 1, Students: 1, Paying: 1,
+		Revenue: dec("250"), CPL: nd("100"), CAC: nd("100"), ROAS: nd("2.5"), ROI: nd("1.5")}, rep.Rows[0])
+
+	// In UTC the lead is on 9 February, and both payments count.
+	opts.Location = time.UTC
+	rep = buildReport(t, opts, []metaleads.InsightRow{spendRow("c1", "100.00")}, []EnrichedLead{el})
+	assert.Equal(t, "650", rep.Rows[0].Revenue.String())
+}
+
+// With an FX rate each payment is converted and rounded to cents before
+// any sum, so the rows' revenue adds up to the totals' exactly (rounding
+// only the sums, three rows of 0.333 would show 0.33 each and a total of
+// 0.999 → 1.00).
+func TestROIConvertedRowsAddUpToTheTotals(t *testing.T) {
+	opts := roiOptions()
+	opts.Currency = "PLN"
+	opts.FXRate = dec("0.333") // UAH per PLN
+	at := time.Date(2026, time.February, 10, 9, 0, 0, 0, time.UTC)
+	var leads []EnrichedLead
+	for i, camp := range []string{"c1", "c2", "c3"} {
+		leads = append(leads, adLead(fmt.Sprint(700+i), at, camp, &Customer{ID: 30 + i, IsStudy: true},
+			pay(time.February, 11, "1.00"))) // 0.333 UAH → 0.33
+	}
+	// Two payments of one customer: each rounded (0.1665 → 0.17, twice),
+	// half away from zero.
+	leads = append(leads, adLead("710", at, "c4", &Customer{ID: 40, IsStudy: true},
+		pay(time.February, 11, "0.50"), pay(time.February, 12, "0.50")))
+	rows := []metaleads.InsightRow{spendRow("c1", "10.00"), spendRow("c2", "10.00"), spendRow("c3", "10.00"), spendRow("c4", "10.00")}
+	rep := buildReport(t, opts, rows, leads)
+	require.Len(t, rep.Rows, 4)
+	sum := decimal.Zero
+	for _, r := range rep.Rows {
+		want := "0.33"
+		if r.ID == "c4" {
+			want = "0.34"
+		}
+		assert.Equal(t, want, r.Revenue.StringFixed(2), r.ID)
+		assert.True(t, r.Revenue.Equal(r.Revenue.Round(2)), "%s revenue %s has no sub-cent part", r.ID, r.Revenue)
+		sum = sum.Add(r.Revenue)
+	}
+	assert.Equal(t, "1.33", rep.Totals.Revenue.StringFixed(2))
+	assert.True(t, sum.Equal(rep.Totals.Revenue), "rows %s, totals %s", sum, rep.Totals.Revenue)
+	assert.Contains(t, jsonOf(t, rep), `"revenue":"1.33"`)
+	assert.Equal(t, "0.033", rep.Rows[0].ROAS.Decimal.String(), "c1: ratios from the rounded revenue (0.33/10, not 0.333/10)")
 }

@@ -13,7 +13,9 @@
 // ALFACRM_TIMEZONE, UTC when unset); by default the 30 full days ending
 // yesterday. Spend is read for the same days (Meta counts them in the ad
 // account's time zone); leads created in the period count, on the row of
-// their campaign, ad set or ad (leads without an ad on the "organic" row).
+// their campaign, ad set or ad (leads without an ad on the "organic" row;
+// leads from an ad whose campaign, ad set or ad is unknown on the
+// "unattributed" row, whose spend, cpl, cac, roas and roi are empty).
 //
 // Each matched customer counts once, on the row of their first lead in the
 // period (first touch): students are customers with a student card, paying
@@ -24,8 +26,9 @@
 // Spend is in the ad account's currency; revenue in ALFACRM_CURRENCY
 // (default: the ad account's). When they differ, -fx RATE (units of the
 // ad account's currency per unit of the CRM's, a decimal like 44.5)
-// converts revenue; without it cac, roas and roi are left empty and stderr
-// says why.
+// converts revenue, each payment rounded to cents (half away from zero)
+// so that the rows add up to the totals; without it cac, roas and roi are
+// left empty and stderr says why.
 //
 // Output (stdout or -out FILE, written only when the report is complete):
 //
