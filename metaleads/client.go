@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ecademy/leadkit/internal/redact"
@@ -155,6 +156,8 @@ func WithAppSecret(secret string) Option {
 // with appsecret_time=unix, computed afresh for every attempt (Graph rejects
 // proofs older than 5 minutes). The default (false) is the classic untimed
 // proof, which Meta's own Business SDKs send. It requires WithAppSecret.
+// Each timed proof is scrubbed from errors and log records for the attempt
+// timeout plus ten minutes, then forgotten (a new one is made every second).
 func WithTimedProof(timed bool) Option {
 	return func(c *config) error {
 		c.timedProof = timed
@@ -344,19 +347,31 @@ func (c *Client) WithToken(token string) (*Client, error) {
 	return c.s.client(token)
 }
 
+// proofTTLMargin is added to the attempt timeout to get how long a timed
+// appsecret_proof stays registered with the redactor: long enough for any
+// error or log record of the attempt that sent it to be produced and
+// scrubbed, short enough that the values (a new one every second) do not
+// pile up.
+const proofTTLMargin = 10 * time.Minute
+
 func (s *shared) client(token string) (*Client, error) {
 	a := &authRT{base: s.rt, token: token}
 	if s.appSecret != "" {
 		a.secret = []byte(s.appSecret)
 		a.timed = s.timed
 		a.proof = AppSecretProof(s.appSecret, token)
-		s.red.Add(a.proof)
+		s.red.Add(a.proof) // once: the classic proof never changes
 	}
 	cfg := s.tcfg
 	cfg.Base = a
 	tr, err := transport.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("metaleads: %w", err)
+	}
+	if a.timed {
+		// Set before the client is returned, so never read concurrently.
+		a.red = s.red
+		a.proofTTL = tr.Policy().AttemptTimeout + proofTTLMargin
 	}
 	return &Client{s: s, token: token, tr: tr}, nil
 }
@@ -415,13 +430,38 @@ type authModeKey struct{}
 // secret, appsecret_proof (and appsecret_time) in the query string; for a
 // batch, which Graph documents with a top-level access_token parameter, the
 // token and the proof go in the form body instead. A time-stamped proof is
-// computed per attempt so a long retry wait cannot make it expire.
+// computed per attempt so a long retry wait cannot make it expire, and is
+// registered with the redactor for proofTTL (see proofTTLMargin).
 type authRT struct {
 	base   http.RoundTripper
 	token  string
 	secret []byte
 	timed  bool
-	proof  string
+	proof  string // the classic proof
+
+	red      *redact.Redactor // timed proofs only
+	proofTTL time.Duration    // how long a timed proof stays registered
+	// lastTimed caches the timed proof of the current second, so that
+	// attempts within one second neither recompute nor re-register it.
+	lastTimed atomic.Pointer[timedProof]
+}
+
+// timedProof is a time-stamped appsecret_proof and its unix time.
+type timedProof struct {
+	unix  int64
+	proof string
+}
+
+// timedProof returns the time-stamped proof for unix time now, registering
+// a new value with the redactor for proofTTL.
+func (a *authRT) timedProof(now int64) string {
+	if p := a.lastTimed.Load(); p != nil && p.unix == now {
+		return p.proof
+	}
+	p := &timedProof{unix: now, proof: TimedAppSecretProof(string(a.secret), a.token, now)}
+	a.red.AddFor(a.proofTTL, p.proof)
+	a.lastTimed.Store(p)
+	return p.proof
 }
 
 func (a *authRT) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -434,7 +474,7 @@ func (a *authRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	if a.secret != nil {
 		if a.timed {
 			now := time.Now().Unix()
-			params.Set("appsecret_proof", TimedAppSecretProof(string(a.secret), a.token, now))
+			params.Set("appsecret_proof", a.timedProof(now))
 			params.Set("appsecret_time", strconv.FormatInt(now, 10))
 		} else {
 			params.Set("appsecret_proof", a.proof)

@@ -7,10 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/ecademy/leadkit/internal/redact"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -142,5 +145,64 @@ func TestSecretsNeverLeak(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// proofEcho answers every request with a Graph error whose message repeats
+// the appsecret_proof value alone (without its parameter name, which the
+// redactor masks anyway), in the message and the user message.
+type proofEcho struct{ sent []string }
+
+func (p *proofEcho) RoundTrip(r *http.Request) (*http.Response, error) {
+	proof := r.URL.Query().Get("appsecret_proof")
+	p.sent = append(p.sent, proof)
+	msg := fmt.Sprintf("The proof %s does not match", proof)
+	b := fmt.Sprintf(`{"error":{"message":%q,"code":100,"type":"GraphMethodException","error_user_msg":%q,"fbtrace_id":"T"}}`, msg, msg)
+	return &http.Response{StatusCode: 400, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(b)), Request: r}, nil
+}
+
+// A time-stamped proof echoed by Graph is masked in the error, like the
+// classic proof; it stays registered for the attempt timeout plus
+// proofTTLMargin and is then forgotten, so the values (one a second) do not
+// pile up.
+func TestTimedProofEchoRedacted(t *testing.T) {
+	for _, timed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("timed=%v", timed), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rt := &proofEcho{}
+				c := newTestClient(t, rt, WithAppSecret(testAppSecret), WithTimedProof(timed),
+					WithRetry(RetryPolicy{MaxAttempts: 1, AttemptTimeout: 20 * time.Second}))
+				var proofs []string
+				for range 3 {
+					_, err := c.Lead(t.Context(), "1122334455667788")
+					var ge *Error
+					require.ErrorAs(t, err, &ge)
+					proof := rt.sent[len(rt.sent)-1]
+					require.Len(t, proof, 64)
+					proofs = append(proofs, proof)
+					for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err), ge.Message, ge.UserMessage} {
+						assert.NotContains(t, text, proof)
+						assert.Contains(t, text, "The proof [REDACTED] does not match")
+					}
+					time.Sleep(time.Second) // a new second: a new timed proof
+				}
+				red := c.tr.Redactor()
+				if !timed {
+					assert.Equal(t, []string{proofs[0], proofs[0], proofs[0]}, proofs)
+					assert.Equal(t, 3, red.Len(), "token, app secret and one proof")
+					return
+				}
+				assert.Len(t, slices.Compact(slices.Clone(proofs)), 3, "one proof per second")
+				assert.Equal(t, 2+3+1, red.Len(), "token, app secret, 3 timed proofs, the unused classic proof")
+				// Just before the end of the time to live of the last proof,
+				// it is still masked; after it, every timed proof is forgotten.
+				time.Sleep(20*time.Second + proofTTLMargin - 2*time.Second)
+				assert.Equal(t, redact.Mask, red.String(proofs[2]))
+				time.Sleep(2 * time.Second)
+				assert.Equal(t, proofs[2], red.String(proofs[2]))
+				assert.Equal(t, 3, red.Len())
+			})
+		})
 	}
 }
