@@ -268,8 +268,15 @@ func NewNormalizer(opts NormalizerOptions) (*Normalizer, error) {
 	return &Normalizer{region: region, aliases: aliases}, nil
 }
 
-// field returns the contact field key maps to (AnswerField when none).
-func (n *Normalizer) field(key string) ContactField {
+// Field returns the contact field that a form field key maps to under this
+// Normalizer's aliases (the defaults plus NormalizerOptions.Aliases), or
+// AnswerField when none applies, i.e. when Contact keeps the key's value in
+// Contact.Answers. Keys are matched as Contact matches them: case-insensitively,
+// after trimming, with blanks and dashes read as '_' and a trailing '?' or
+// ':' ignored, so Field("Phone Number:") is PhoneField. A field that maps to
+// a contact field can still end up in Answers when its value is unusable
+// (an invalid e-mail) or a second one.
+func (n *Normalizer) Field(key string) ContactField {
 	if f, ok := n.aliases[key]; ok { // fast path: already normalised
 		return f
 	}
@@ -347,7 +354,7 @@ func (n *Normalizer) Contact(fields []Field) Contact {
 	}
 
 	for _, f := range fields {
-		cf := n.field(f.Name)
+		cf := n.Field(f.Name)
 		switch cf {
 		case AnswerField:
 			addAnswer(f.Name, joinValues(f.Values))

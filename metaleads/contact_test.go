@@ -1,6 +1,7 @@
 package metaleads
 
 import (
+	"cmp"
 	"strings"
 	"sync"
 	"testing"
@@ -99,7 +100,7 @@ func TestNormalizer_ContactLocalizedKeys(t *testing.T) {
 		{"куди_відправити_інформацію?", AnswerField}, {"phone_or_email", AnswerField}, {"", AnswerField},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.field, n.field(tt.key), "key %q", tt.key)
+		assert.Equal(t, tt.field, n.Field(tt.key), "key %q", tt.key)
 	}
 
 	c := n.Contact(contactFields(
@@ -224,7 +225,7 @@ func TestNormalizer_Aliases(t *testing.T) {
 
 	// The defaults are untouched by another normalizer's aliases.
 	assert.Equal(t, CityField, DefaultAliases()["city"])
-	assert.Equal(t, CityField, newTestNormalizer(t, NormalizerOptions{}).field("city"))
+	assert.Equal(t, CityField, newTestNormalizer(t, NormalizerOptions{}).Field("city"))
 
 	// DefaultAliases returns a copy.
 	m := DefaultAliases()
@@ -232,6 +233,44 @@ func TestNormalizer_Aliases(t *testing.T) {
 	assert.Equal(t, CityField, DefaultAliases()["city"])
 	for k := range m {
 		assert.Equal(t, k, normKey(k), "default alias keys are normalised")
+	}
+}
+
+// Field reports what Contact does with a key: the defaults, the
+// normalizer's own aliases (added, overriding or demoting a default), and
+// AnswerField for everything else.
+func TestNormalizer_Field(t *testing.T) {
+	def := newTestNormalizer(t, NormalizerOptions{})
+	custom := newTestNormalizer(t, NormalizerOptions{Aliases: map[string]ContactField{
+		"Ваш нік у Telegram?": AnswerField,
+		"Контакт для зв'язку": PhoneField,
+		"city":                AnswerField,
+		"name":                FirstNameField,
+	}})
+	tests := []struct {
+		key         string
+		def, custom ContactField
+	}{
+		{"email", EmailField, EmailField},
+		{" Phone Number: ", PhoneField, PhoneField},
+		{"City", CityField, AnswerField},
+		{"name", FullNameField, FirstNameField},
+		{"контакт_для_зв’язку", AnswerField, PhoneField},
+		{"Ваш нік у Telegram", AnswerField, AnswerField},
+		{"favourite_course", AnswerField, AnswerField},
+		{"", AnswerField, AnswerField},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.def, def.Field(tt.key), "default, key %q", tt.key)
+		assert.Equal(t, tt.custom, custom.Field(tt.key), "custom, key %q", tt.key)
+	}
+
+	// Field agrees with Contact: a usable value lands where Field says.
+	usable := map[ContactField]string{EmailField: "olena@example.com", PhoneField: "+380631234567"}
+	for _, tt := range tests[:len(tests)-1] {
+		c := custom.Contact(contactFields(tt.key, cmp.Or(usable[tt.custom], "Kyiv")))
+		_, inAnswers := c.Answers[tt.key]
+		assert.Equal(t, tt.custom == AnswerField, inAnswers, "key %q: %+v", tt.key, c)
 	}
 }
 

@@ -39,3 +39,20 @@ func ExampleNormalizer_Contact() {
 	// map[куди_відправити_інформацію?:tg]
 	// map[Куди відправити інформацію?:Telegram]
 }
+
+func ExampleNormalizer_Field() {
+	n, err := metaleads.NewNormalizer(metaleads.NormalizerOptions{Aliases: map[string]metaleads.ContactField{
+		"Telegram або телефон": metaleads.PhoneField,
+	}})
+	if err != nil {
+		panic(err)
+	}
+	for _, key := range []string{"Phone Number:", "e-mail", "telegram_або_телефон", "favourite_course"} {
+		fmt.Printf("%s → %v\n", key, n.Field(key))
+	}
+	// Output:
+	// Phone Number: → Phone
+	// e-mail → Email
+	// telegram_або_телефон → Phone
+	// favourite_course → Answer
+}
