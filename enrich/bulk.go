@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ecademy/leadkit/alfacrm"
 )
@@ -36,7 +37,16 @@ func (d *directory) summary(id int) (Payments, Attendance) {
 // bulk reads the directory once, then enriches each lead in memory, in
 // order.
 func (r *run) bulk(ctx context.Context, yield func(EnrichedLead, error) bool) {
-	dir, err := loadDirectory(ctx, r.e.crm, r.e.m, r.e.cfg.Concurrency)
+	var report func(cards, payments, lessons int)
+	if f := r.e.cfg.OnProgress; f != nil {
+		report = func(cards, payments, lessons int) {
+			r.progress.Phase = PhaseLoading
+			r.progress.LeadsRead = r.src.read
+			r.progress.CardsRead, r.progress.PaymentsRead, r.progress.LessonsRead = cards, payments, lessons
+			f(r.progress)
+		}
+	}
+	dir, err := loadDirectory(ctx, r.e.crm, r.e.m, r.e.cfg.Concurrency, report)
 	if err != nil {
 		yield(EnrichedLead{}, err)
 		return
@@ -64,8 +74,10 @@ func (r *run) bulk(ctx context.Context, yield func(EnrichedLead, error) bool) {
 
 // loadDirectory reads every card (students and leads, active and
 // archived), every payment and every conducted lesson: the four lists
-// concurrently, at most conc at a time.
-func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher, conc int) (*directory, error) {
+// concurrently, at most conc at a time. report, when set, is called from
+// the calling goroutine with the items read so far, about once per page of
+// each list and at the end of each.
+func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher, conc int, report func(cards, payments, lessons int)) (*directory, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -75,7 +87,22 @@ func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher, conc i
 		lessons map[int]*history
 		once    sync.Once
 		first   error // the first failure; the others may be its cancellation
+		// counts are the cards, payments and lessons read; tick tells
+		// the calling goroutine to report them (coalesced).
+		counts [3]atomic.Int64
+		tick   = make(chan struct{}, 1)
 	)
+	signal := func() {
+		select {
+		case tick <- struct{}{}:
+		default:
+		}
+	}
+	count := func(i int) { // one more item of kind i
+		if counts[i].Add(1)%alfacrm.DefaultPageSize == 0 {
+			signal()
+		}
+	}
 	fail := func(what string, err error) {
 		once.Do(func() {
 			first = fmt.Errorf("enrich: reading %s: %w", what, err)
@@ -99,12 +126,14 @@ func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher, conc i
 				return
 			}
 			defer func() { <-sem }()
+			defer signal()
 			for cu, err := range dir.Customers(ctx, q) {
 				if err != nil {
 					fail("customers", err)
 					return
 				}
 				cards[i] = append(cards[i], m.card(cu))
+				count(0)
 			}
 		}()
 	}
@@ -114,12 +143,14 @@ func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher, conc i
 			return
 		}
 		defer func() { <-sem }()
+		defer signal()
 		pays = map[int]*history{}
 		for p, err := range dir.Payments(ctx, bulkPayments) {
 			if err != nil {
 				fail("payments", err)
 				return
 			}
+			count(1)
 			if !p.Income || p.CustomerID == 0 {
 				continue
 			}
@@ -137,12 +168,14 @@ func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher, conc i
 			return
 		}
 		defer func() { <-sem }()
+		defer signal()
 		lessons = map[int]*history{}
 		for l, err := range dir.Lessons(ctx, bulkLessons) {
 			if err != nil {
 				fail("lessons", err)
 				return
 			}
+			count(2)
 			for _, d := range l.Details {
 				h := lessons[d.CustomerID]
 				if h == nil {
@@ -153,13 +186,34 @@ func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher, conc i
 			}
 		}
 	}()
-	wg.Wait()
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	var last [3]int64
+	progress := func() { // reports the counts if they changed
+		now := [3]int64{counts[0].Load(), counts[1].Load(), counts[2].Load()}
+		if report != nil && now != last {
+			last = now
+			report(int(now[0]), int(now[1]), int(now[2]))
+		}
+	}
+	for waiting := true; waiting; {
+		select {
+		case <-tick:
+			progress()
+		case <-done:
+			waiting = false
+		}
+	}
 	if first != nil {
 		return nil, first
 	}
 	if err := ctx.Err(); err != nil { // cancelled by the caller
 		return nil, err
 	}
+	progress() // the final counts
 
 	d := &directory{
 		byEmail: map[string][]*card{},

@@ -74,9 +74,12 @@
 // (conducted lessons) over their whole history in the branch. Memory grows
 // with the CRM directory (bulk) or a bounded window of leads (per-lead:
 // a few times Config.Concurrency), never with the number of leads, so
-// any number of leads can be streamed. Config.OnProgress, when set, is
-// called with cumulative [Progress] counts (leads read, enriched,
-// matched) after each lead, before it is delivered.
+// any number of leads can be streamed (BenchmarkEnrichMemory measures
+// it). Config.OnProgress, when set, is called with cumulative [Progress]
+// counts: while the bulk strategy loads the directory ([PhaseLoading]),
+// the cards, payments and lessons read, about once per page; then
+// ([PhaseEnriching]) the leads read, enriched and matched, after each
+// lead, before it is delivered.
 //
 // EnrichedLead marshals to the JSON object the examples print;
 // [ExportLead] builds the lead part alone, without a CRM, and

@@ -92,15 +92,42 @@ func ParseStrategy(s string) (Strategy, error) {
 	return 0, fmt.Errorf("enrich: unknown strategy %q (want auto, per-lead, bulk or naive)", s)
 }
 
+// Phase is the stage of a run a [Progress] report comes from.
+type Phase string
+
+// Phases of a run.
+const (
+	// PhaseLoading is the bulk strategy reading the CRM directory, before
+	// any lead is enriched: CardsRead, PaymentsRead and LessonsRead grow.
+	PhaseLoading Phase = "loading"
+	// PhaseEnriching is leads being enriched and delivered: Enriched and
+	// Matched grow.
+	PhaseEnriching Phase = "enriching"
+)
+
 // Progress reports how far a run is. Counts are cumulative for the run.
 type Progress struct {
+	// Phase is what the run is doing: PhaseLoading while the bulk
+	// strategy reads the CRM directory, then PhaseEnriching.
+	Phase Phase
 	// LeadsRead counts leads read from the source so far (a few may be
-	// ahead of Enriched: the per-lead strategy works on a window).
+	// ahead of Enriched: the per-lead strategy works on a window, and
+	// StrategyAuto may read ahead to choose).
 	LeadsRead int
 	// Matched counts enriched leads that matched a CRM card.
 	Matched int
 	// Enriched counts leads enriched and delivered.
 	Enriched int
+	// CardsRead counts the CRM cards (students and leads) the bulk
+	// strategy has read; 0 for the other strategies. After the loading
+	// phase it stays at the directory's size.
+	CardsRead int
+	// PaymentsRead counts the payments (income and expenses) the bulk
+	// strategy has read; 0 for the other strategies.
+	PaymentsRead int
+	// LessonsRead counts the conducted lessons the bulk strategy has
+	// read; 0 for the other strategies.
+	LessonsRead int
 }
 
 // Config configures an [Enricher]. The zero value is ready to use.
@@ -134,8 +161,10 @@ type Config struct {
 	// otherwise DefaultBulkRequests is assumed.
 	BulkRequests int
 	// OnProgress, when set, is called after each lead is enriched, just
-	// before it is delivered, from the goroutine ranging over the results.
-	// It must be quick.
+	// before it is delivered, and, while the bulk strategy loads the CRM
+	// directory, about once per page of each list (Phase PhaseLoading),
+	// always from the goroutine ranging over the results, never
+	// concurrently. It must be quick.
 	OnProgress func(Progress)
 }
 
@@ -319,6 +348,7 @@ type run struct {
 
 // deliver reports progress and yields one result.
 func (r *run) deliver(el EnrichedLead, yield func(EnrichedLead, error) bool) bool {
+	r.progress.Phase = PhaseEnriching
 	r.progress.Enriched++
 	if el.Customer != nil {
 		r.progress.Matched++

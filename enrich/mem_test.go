@@ -32,6 +32,9 @@ type memCRM struct {
 	// hold, when set, makes every list wait for it to be closed before
 	// its first item.
 	hold chan struct{}
+	// afterCard, when set, runs after each card Customers yields, with
+	// the number yielded so far by that iteration.
+	afterCard func(n int)
 }
 
 // enter and leave track concurrent list iterations; enter waits for hold.
@@ -113,6 +116,7 @@ func (m *memCRM) Customers(ctx context.Context, q alfacrm.CustomerQuery) iter.Se
 	return func(yield func(alfacrm.Customer, error) bool) {
 		m.enter(ctx)
 		defer m.leave()
+		n := 0
 		for _, c := range m.cards {
 			study := q.IsStudy == nil || *q.IsStudy
 			if c.IsStudy != study || (c.Removed && q.Removed == alfacrm.ActiveOnly) {
@@ -130,6 +134,9 @@ func (m *memCRM) Customers(ctx context.Context, q alfacrm.CustomerQuery) iter.Se
 			}
 			if !yield(c, nil) {
 				return
+			}
+			if n++; m.afterCard != nil {
+				m.afterCard(n)
 			}
 		}
 	}

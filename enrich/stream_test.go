@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -222,13 +223,93 @@ func TestProgress(t *testing.T) {
 		e := newEnricher(t, m, Config{Strategy: s, OnProgress: func(p Progress) { seen = append(seen, p) }})
 		_, err := e.EnrichAll(context.Background(), leads)
 		require.NoError(t, err)
-		require.Len(t, seen, 12, s)
-		for i, p := range seen {
+		var enriching []Progress
+		for _, p := range seen {
+			if p.Phase == PhaseEnriching {
+				enriching = append(enriching, p)
+			}
+		}
+		require.Len(t, enriching, 12, s)
+		for i, p := range enriching {
 			assert.Equal(t, i+1, p.Enriched)
 			assert.GreaterOrEqual(t, p.LeadsRead, p.Enriched)
 		}
-		assert.Equal(t, Progress{LeadsRead: 12, Matched: 8, Enriched: 12}, seen[len(seen)-1], s)
+		want := Progress{Phase: PhaseEnriching, LeadsRead: 12, Matched: 8, Enriched: 12}
+		if s == StrategyBulk {
+			want.CardsRead, want.PaymentsRead = 4, 4 // the directory
+		}
+		assert.Equal(t, want, seen[len(seen)-1], s)
 	}
+}
+
+// The bulk strategy reports its loading phase: once per page of each list
+// and at its end, from the goroutine ranging over the results (the
+// callback below is unsynchronised: -race would catch a call from a
+// loader), before any lead is enriched.
+func TestBulkReportsLoadingProgress(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const cards = 3*alfacrm.DefaultPageSize + 7
+		m, leads := population(cards, 5) // as many payments as cards
+		for i := range 60 {
+			m.lessons = append(m.lessons, alfacrm.Lesson{ID: 9000 + i, Status: alfacrm.LessonConducted,
+				Details: []alfacrm.Attendance{{CustomerID: 1000 + i, IsAttend: true}}})
+		}
+		// After each page of cards, the card list waits until that page
+		// has been reported (a missing report deadlocks the bubble).
+		reported := make(chan int, 100)
+		m.afterCard = func(n int) {
+			if n%alfacrm.DefaultPageSize != 0 {
+				return
+			}
+			for c := range reported {
+				if c >= n {
+					return
+				}
+			}
+		}
+		var seen []Progress
+		e := newEnricher(t, m, Config{Strategy: StrategyBulk, OnProgress: func(p Progress) {
+			seen = append(seen, p)
+			if p.Phase == PhaseLoading {
+				reported <- p.CardsRead
+			}
+		}})
+		got, err := e.EnrichAll(context.Background(), leads)
+		require.NoError(t, err)
+		require.Len(t, got, 5)
+
+		var loading []Progress
+		for i, p := range seen {
+			if p.Phase != PhaseLoading {
+				require.Equal(t, PhaseEnriching, p.Phase)
+				require.Len(t, seen[i:], 5, "the loading reports come first, then one per lead")
+				break
+			}
+			loading = append(loading, p)
+		}
+		var cardCounts []int
+		for i, p := range loading {
+			assert.Zero(t, p.Enriched)
+			assert.Zero(t, p.Matched)
+			if i > 0 {
+				prev := loading[i-1]
+				assert.True(t, p.CardsRead >= prev.CardsRead && p.PaymentsRead >= prev.PaymentsRead && p.LessonsRead >= prev.LessonsRead,
+					"counts only grow: %+v after %+v", p, prev)
+				assert.NotEqual(t, prev, p, "no report repeats the last one")
+			}
+			if !slices.Contains(cardCounts, p.CardsRead) {
+				cardCounts = append(cardCounts, p.CardsRead)
+			}
+		}
+		for _, n := range []int{50, 100, 150, cards} {
+			assert.Contains(t, cardCounts, n, "a report per page of cards")
+		}
+		final := loading[len(loading)-1]
+		assert.Equal(t, [3]int{cards, cards, 60}, [3]int{final.CardsRead, final.PaymentsRead, final.LessonsRead})
+		last := seen[len(seen)-1]
+		assert.Equal(t, [3]int{cards, cards, 60}, [3]int{last.CardsRead, last.PaymentsRead, last.LessonsRead}, "the directory's size stays")
+		assert.Equal(t, 5, last.Enriched)
+	})
 }
 
 func TestAutoPicksTheCheaperStrategy(t *testing.T) {

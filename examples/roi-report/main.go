@@ -47,6 +47,12 @@
 // lead, bulk reads every card, payment and lesson once, auto (the default)
 // picks the cheaper by estimated requests. All give the same report.
 //
+// While it works, a progress line on stderr says what it is doing: with
+// the bulk strategy first "loading CRM directory: N cards, M payments, K
+// lessons…" and then the directory's size, then the leads enriched and
+// matched (rewritten in place on a terminal, a line per thousand
+// elsewhere).
+//
 // Environment: as for the other examples. The Meta side needs
 // META_PAGE_ACCESS_TOKEN (or META_USER_ACCESS_TOKEN), FACEBOOK_PAGE_ID and
 // META_AD_ACCOUNT_ID; the CRM side ALFACRM_BASE_URL, ALFACRM_EMAIL,
@@ -83,7 +89,8 @@ the built-in demo data.`
 const defaultDays = 30
 
 // progressEvery is how often progress is written when stderr is not a
-// terminal, in leads.
+// terminal: in leads, and while loading the CRM directory in its items
+// (cards, payments and lessons together).
 const progressEvery = 1000
 
 // now is the clock that picks the period and the sandbox's reference day
@@ -173,8 +180,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer crm.Close()
 	cli.WarnMixed(stderr, "roi-report", meta, crm)
 
-	prog := cli.NewProgress(stderr, progressEvery)
-	e, err := cli.NewEnricher(crm, strategy, norm, prog, "roi-report")
+	prog := newProgress(stderr)
+	e, err := enrich.New(crm.Client, enrich.Config{
+		Strategy:    strategy,
+		PhoneRegion: cli.PhoneRegion(),
+		Normalizer:  norm,
+		OnProgress:  prog.update,
+	})
 	if err != nil {
 		return err
 	}
@@ -237,6 +249,48 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "roi-report: from that day to today; cpl = spend/leads, cac = spend/paying, roas = revenue/spend, roi = roas-1")
 	}
 	return nil
+}
+
+// progress is the progress line on stderr: while the bulk strategy loads
+// the CRM directory, the cards, payments and lessons read (then a line
+// with the directory's size), then the leads enriched and matched.
+type progress struct {
+	load, leads *cli.Progress
+	loading     bool // a loading phase was reported and not yet closed
+}
+
+func newProgress(stderr io.Writer) *progress {
+	return &progress{load: cli.NewProgress(stderr, progressEvery), leads: cli.NewProgress(stderr, progressEvery)}
+}
+
+// update is the Enricher's OnProgress.
+func (p *progress) update(pr enrich.Progress) {
+	if pr.Phase == enrich.PhaseLoading {
+		p.loading = true
+		p.load.Update(pr.CardsRead+pr.PaymentsRead+pr.LessonsRead, func() string {
+			return fmt.Sprintf("roi-report: loading CRM directory: %d cards, %d payments, %d lessons…", pr.CardsRead, pr.PaymentsRead, pr.LessonsRead)
+		})
+		return
+	}
+	if p.loading {
+		p.loading = false
+		p.load.Done(fmt.Sprintf("roi-report: CRM directory loaded: %d cards, %d payments, %d lessons", pr.CardsRead, pr.PaymentsRead, pr.LessonsRead))
+	}
+	p.leads.Update(pr.Enriched, func() string {
+		return fmt.Sprintf("roi-report: %d leads enriched, %d matched…", pr.Enriched, pr.Matched)
+	})
+}
+
+// Clear removes a progress line from the terminal.
+func (p *progress) Clear() {
+	p.load.Clear()
+	p.leads.Clear()
+}
+
+// Done replaces the progress line with a final message.
+func (p *progress) Done(msg string) {
+	p.load.Clear()
+	p.leads.Done(msg)
 }
 
 // parseFX parses -fx: empty means no rate, else a positive decimal.

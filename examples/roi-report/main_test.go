@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -529,5 +530,34 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("stdout %q on error", stdout.String())
 			}
 		})
+	}
+}
+
+// The bulk strategy's loading phase shows on stderr: progress lines while
+// the CRM directory is read, then its size. Per lead, nothing is loaded.
+func TestProgressShowsTheDirectoryLoading(t *testing.T) {
+	d := sandboxEnv(t)
+	_, stderr := report(t, "-strategy", "bulk")
+	loaded := regexp.MustCompile(`(?m)^roi-report: CRM directory loaded: (\d+) cards, (\d+) payments, (\d+) lessons$`).FindStringSubmatch(stderr)
+	if loaded == nil {
+		t.Fatalf("no directory line:\n%s", stderr)
+	}
+	if cards, _ := strconv.Atoi(loaded[1]); cards != len(d.Customers) {
+		t.Errorf("directory of %d cards, the demo has %d:\n%s", cards, len(d.Customers), stderr)
+	}
+	if loaded[2] == "0" || loaded[3] == "0" {
+		t.Errorf("no payments or lessons loaded: %q", loaded[0])
+	}
+	// Not a terminal: a line per thousand directory items.
+	if !regexp.MustCompile(`(?m)^roi-report: loading CRM directory: \d+ cards, \d+ payments, \d+ lessons…$`).MatchString(stderr) {
+		t.Errorf("no loading progress line:\n%s", stderr)
+	}
+	if i, j := strings.Index(stderr, "CRM directory loaded"), strings.Index(stderr, "leads enriched"); j >= 0 && j < i {
+		t.Errorf("leads enriched before the directory was loaded:\n%s", stderr)
+	}
+
+	_, stderr = report(t, "-strategy", "per-lead")
+	if strings.Contains(stderr, "CRM directory") {
+		t.Errorf("per lead, no directory is loaded:\n%s", stderr)
 	}
 }
