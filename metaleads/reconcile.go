@@ -52,7 +52,8 @@ type WatermarkStore interface {
 // set is that of metaleads/webhook's DedupStore, so one store (for example
 // webhook.NewMemoryStore, or a Redis or SQL store shared by replicas) serves
 // both the webhook handler and the Reconciler and each lead is handled once
-// whichever path sees it first.
+// whichever path sees it first. A store that can also tell a done lead
+// from a claimed one should implement DoneChecker.
 type SeenStore interface {
 	// Claim reserves leadID for lease; false means it is done or another
 	// worker holds an unexpired claim.
@@ -63,14 +64,34 @@ type SeenStore interface {
 	Release(ctx context.Context, leadID string) error
 }
 
+// DoneChecker is an optional interface of a SeenStore: a store that can
+// tell a lead that is done from one that another worker has claimed but not
+// finished. The Reconciler uses it, when Seen implements it, after a Claim
+// that returned false (see Reconciler).
+type DoneChecker interface {
+	// IsDone reports whether leadID has been marked done (and not yet
+	// expired); false for a lead that is only claimed, or unknown.
+	IsDone(ctx context.Context, leadID string) (bool, error)
+}
+
 // ReconcileResult describes one reconciliation pass.
 type ReconcileResult struct {
-	Forms      int       // forms listed
-	Scanned    int       // leads read
-	New        int       // leads handed to the handler and marked done
-	Duplicates int       // leads skipped: already done, or claimed by another worker
-	From       time.Time // start of the window read (watermark minus overlap); zero = everything
-	To         time.Time // start of the pass: the watermark saved after a complete pass
+	Forms   int // forms listed
+	Scanned int // leads read
+	New     int // leads handed to the handler and marked done
+	// Duplicates counts leads skipped because they are done; when Seen is
+	// not a DoneChecker, also those claimed by another worker.
+	Duplicates int
+	// InFlight counts leads skipped because another worker holds a claim
+	// on them and Seen (a DoneChecker) says they are not done; it is always
+	// 0 when Seen is not a DoneChecker.
+	InFlight int
+	From     time.Time // start of the window read (watermark minus overlap); zero = everything
+	To       time.Time // start of the pass: the watermark saved after a complete pass, unless Held is set
+	// Held, when InFlight > 0, is the watermark saved instead of To: the
+	// earliest creation time of those leads (or the previous watermark for
+	// a lead without one), so that the next pass reads them again.
+	Held time.Time
 }
 
 // Reconciler recovers leads whose webhook was lost (Meta drops
@@ -83,14 +104,20 @@ type ReconcileResult struct {
 // On any error the watermark stays where it was and the next Run re-reads
 // the same window; leads already handled are skipped through Seen.
 //
-// A lead that another worker (a webhook worker sharing Seen) has claimed
-// but not finished is skipped and counted as a duplicate, and the pass
-// still counts as complete: Seen cannot tell a finished lead from a claimed
-// one. If that worker then gives up and releases the lead, a later pass
-// reads it again only while its creation time is within Overlap of the
-// saved watermark; the worker's own retries are what recover it otherwise.
-// Keep Overlap longer than a webhook delivery may lag behind the lead's
-// creation plus the worker's retry span when that matters.
+// A lead that Seen refuses to Claim is either done or claimed by another
+// worker (a webhook worker or another replica sharing Seen). When Seen
+// implements DoneChecker, the Reconciler asks it: a done lead is a
+// duplicate; a lead that is not done is skipped for now (InFlight) and the
+// pass saves a watermark no later than that lead's creation time (Held), so
+// the next pass reads it again and handles it if the other worker gave up.
+// A plain SeenStore cannot tell the two apart, so such a lead is counted as
+// a duplicate and the watermark advances as usual (holding it back for
+// every done lead would stop it for good). If the other worker then gives
+// up and releases the lead, a later pass reads it again only while its
+// creation time is within Overlap of the saved watermark; the worker's own
+// retries are what recover it otherwise. With such a store, keep Overlap
+// longer than a webhook delivery may lag behind the lead's creation plus
+// the worker's retry span when that matters.
 //
 // Runs of one Reconciler are serialised. Do not copy a Reconciler after
 // first use.
@@ -155,6 +182,7 @@ func (r *Reconciler) Run(ctx context.Context, handle func(context.Context, Lead)
 	}
 
 	res := ReconcileResult{To: now()}
+	checker, _ := r.Seen.(DoneChecker)
 	wm, err := r.Watermark.Load(ctx)
 	if err != nil {
 		return res, fmt.Errorf("metaleads: reconcile: loading the watermark: %w", err)
@@ -178,7 +206,25 @@ func (r *Reconciler) Run(ctx context.Context, handle func(context.Context, Lead)
 				return res, fmt.Errorf("metaleads: reconcile: claiming lead %s: %w", lead.ID, err)
 			}
 			if !ok {
-				res.Duplicates++
+				done := true
+				if checker != nil {
+					if done, err = checker.IsDone(ctx, lead.ID); err != nil {
+						return res, fmt.Errorf("metaleads: reconcile: checking whether lead %s is done: %w", lead.ID, err)
+					}
+				}
+				if done {
+					res.Duplicates++
+					continue
+				}
+				// Claimed elsewhere, not finished: read it again next pass.
+				res.InFlight++
+				at := lead.CreatedTime
+				if at.IsZero() {
+					at = wm
+				}
+				if res.InFlight == 1 || at.Before(res.Held) {
+					res.Held = at
+				}
 				continue
 			}
 			if err := handle(ctx, lead); err != nil {
@@ -199,7 +245,18 @@ func (r *Reconciler) Run(ctx context.Context, handle func(context.Context, Lead)
 			res.New++
 		}
 	}
-	if err := r.Watermark.Save(ctx, res.To); err != nil {
+	save := res.To
+	if res.InFlight > 0 {
+		save = res.Held // at or before the pass start: Graph created it earlier
+		if save.After(res.To) {
+			save = res.To
+		}
+		res.Held = save
+		if save.IsZero() {
+			return res, nil // the stored watermark is zero already
+		}
+	}
+	if err := r.Watermark.Save(ctx, save); err != nil {
 		return res, fmt.Errorf("metaleads: reconcile: saving the watermark: %w", err)
 	}
 	return res, nil

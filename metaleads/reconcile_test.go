@@ -274,8 +274,131 @@ func TestReconcileSkipsLeadClaimedElsewhere(t *testing.T) {
 	res, err := r.Run(t.Context(), h.handle)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"1002"}, h.ids)
-	assert.Equal(t, 1, res.Duplicates)
+	assert.Equal(t, 1, res.Duplicates, "a plain SeenStore cannot tell claimed from done")
+	assert.Zero(t, res.InFlight)
+	assert.Zero(t, res.Held)
 	assert.Equal(t, []time.Time{t0}, wm.saves)
+}
+
+// checkedSeen is a memSeen that is also a DoneChecker.
+type checkedSeen struct {
+	*memSeen
+	isDoneErr error
+	checked   []string
+}
+
+func (s *checkedSeen) IsDone(_ context.Context, id string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.checked = append(s.checked, id)
+	if s.isDoneErr != nil {
+		return false, s.isDoneErr
+	}
+	return s.state[id] == "done", nil
+}
+
+var _ DoneChecker = (*checkedSeen)(nil)
+
+// leadAt is a lead object created at created (none when zero).
+func leadAt(id string, created time.Time) string {
+	ct := ""
+	if !created.IsZero() {
+		ct = fmt.Sprintf(`"created_time":%q,`, created.UTC().Format("2006-01-02T15:04:05-0700"))
+	}
+	return fmt.Sprintf(`{"id":%q,%s"field_data":[{"name":"email","values":["lead%s@example.com"]}]}`, id, ct, id)
+}
+
+func leadsAt(leads ...string) string {
+	return fmt.Sprintf(`{"data":[%s],"paging":{"cursors":{"after":"END"}}}`, strings.Join(leads, ","))
+}
+
+// With a DoneChecker, a lead claimed by another worker and not done keeps
+// the watermark at its creation time, so the next pass reads it again and
+// handles it once that worker has given up; a done lead is a duplicate and
+// holds nothing back.
+func TestReconcileHoldsWatermarkForLeadInFlight(t *testing.T) {
+	w0 := t0.Add(-24 * time.Hour)
+	since := w0.Add(-DefaultReconcileOverlap)
+	early, late := t0.Add(-30*time.Minute), t0.Add(-10*time.Minute)
+	_, mt := newScript(t,
+		ok(formsBody("", "111")),
+		step{status: 200, body: leadsAt(leadAt("1001", late), leadAt("1002", early), leadAt("1003", early.Add(-time.Hour)), leadAt("1004", late)),
+			check: wantLeads("111", since)},
+	)
+	seen := &checkedSeen{memSeen: newMemSeen()}
+	seen.state["1001"] = "claimed" // a webhook worker is on it
+	seen.state["1002"] = "claimed" // so is another one, on an earlier lead
+	seen.state["1003"] = "done"
+	wm := &memWatermark{t: w0}
+	now := t1
+	r := &Reconciler{Client: newTestClient(t, mt), PageID: testPageID, Watermark: wm, Seen: seen, Now: func() time.Time { return now }}
+	var h handled
+	res, err := r.Run(t.Context(), h.handle)
+	require.NoError(t, err)
+	assert.Equal(t, ReconcileResult{Forms: 1, Scanned: 4, New: 1, Duplicates: 1, InFlight: 2, From: since, To: t1, Held: early}, res)
+	assert.Equal(t, []string{"1004"}, h.ids)
+	assert.Equal(t, []string{"1001", "1002", "1003"}, seen.checked, "asked only after a refused claim")
+	assert.Equal(t, []time.Time{early}, wm.saves, "held at the earliest lead in flight")
+
+	// The worker on 1002 gave up and released it; the one on 1001
+	// finished. The next pass reads from before 1002 and handles it.
+	seen.state["1001"] = "done"
+	delete(seen.state, "1002")
+	seen.checked = nil
+	t2 := t1.Add(time.Hour)
+	since = early.Add(-DefaultReconcileOverlap)
+	_, mt = newScript(t,
+		ok(formsBody("", "111")),
+		step{status: 200, body: leadsAt(leadAt("1001", late), leadAt("1002", early), leadAt("1004", late)), check: wantLeads("111", since)},
+	)
+	r.Client = newTestClient(t, mt)
+	now = t2
+	h = handled{}
+	res, err = r.Run(t.Context(), h.handle)
+	require.NoError(t, err)
+	assert.Equal(t, ReconcileResult{Forms: 1, Scanned: 3, New: 1, Duplicates: 2, From: since, To: t2}, res)
+	assert.Equal(t, []string{"1002"}, h.ids)
+	assert.Equal(t, "done", seen.get("1002"))
+	assert.Equal(t, []time.Time{early, t2}, wm.saves)
+}
+
+// A lead in flight without a creation time holds the watermark where it
+// was (nothing is saved when that is the first run's zero); an IsDone
+// error fails the pass like a Claim error.
+func TestReconcileInFlightEdgeCases(t *testing.T) {
+	t.Run("no created_time", func(t *testing.T) {
+		for _, w0 := range []time.Time{{}, t0.Add(-24 * time.Hour)} {
+			_, mt := newScript(t, ok(formsBody("", "111")), ok(leadsAt(leadAt("1001", time.Time{}), leadAt("1002", t0))))
+			seen := &checkedSeen{memSeen: newMemSeen()}
+			seen.state["1001"] = "claimed"
+			wm := &memWatermark{t: w0}
+			r := &Reconciler{Client: newTestClient(t, mt), PageID: testPageID, Watermark: wm, Seen: seen, Now: func() time.Time { return t1 }}
+			res, err := r.Run(t.Context(), (&handled{}).handle)
+			require.NoError(t, err)
+			assert.Equal(t, 1, res.InFlight)
+			assert.Equal(t, 1, res.New)
+			assert.Equal(t, w0, res.Held)
+			assert.Equal(t, w0, wm.t)
+			if w0.IsZero() {
+				assert.Empty(t, wm.saves, "zero is stored already")
+			} else {
+				assert.Equal(t, []time.Time{w0}, wm.saves)
+			}
+		}
+	})
+	t.Run("IsDone error", func(t *testing.T) {
+		_, mt := newScript(t, ok(formsBody("", "111")), ok(leadsAt(leadAt("1001", t0), leadAt("1002", t0))))
+		seen := &checkedSeen{memSeen: newMemSeen(), isDoneErr: errors.New("redis down")}
+		seen.state["1001"] = "claimed"
+		wm := &memWatermark{t: t0.Add(-time.Hour)}
+		r := &Reconciler{Client: newTestClient(t, mt), PageID: testPageID, Watermark: wm, Seen: seen, Now: func() time.Time { return t1 }}
+		var h handled
+		_, err := r.Run(t.Context(), h.handle)
+		assert.ErrorContains(t, err, "redis down")
+		assert.ErrorContains(t, err, "lead 1001")
+		assert.Empty(t, h.ids, "the pass stopped")
+		assert.Empty(t, wm.saves)
+	})
 }
 
 func TestReconcileStoreErrors(t *testing.T) {
