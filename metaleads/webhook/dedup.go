@@ -97,6 +97,18 @@ func (s *MemoryStore) Release(_ context.Context, leadID string) error {
 	return nil
 }
 
+// IsDone reports whether leadID is recorded as processed (and not expired).
+// A claimed but unfinished lead is not done. It makes MemoryStore a
+// metaleads.DoneChecker, so a Reconciler sharing the store re-reads leads
+// that a webhook worker claimed but has not finished.
+func (s *MemoryStore) IsDone(_ context.Context, leadID string) (bool, error) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.m[leadID]
+	return ok && e.done && now.Before(e.expires), nil
+}
+
 // Len reports how many ids are remembered (claimed or done, expired ones
 // not yet swept included).
 func (s *MemoryStore) Len() int {
