@@ -72,10 +72,13 @@
 // lead with its attribution, its contact, the matched [Customer] (with
 // status names), and the customer's income [Payments] and [Attendance]
 // (conducted lessons) over their whole history in the branch. Memory grows
-// with the CRM directory (bulk) or a bounded window of leads (per-lead:
-// a few times Config.Concurrency), never with the number of leads, so
-// any number of leads can be streamed (BenchmarkEnrichMemory measures
-// it). Config.OnProgress, when set, is called with cumulative [Progress]
+// with the CRM directory, never with the number of leads, so any number
+// of leads can be streamed: the bulk strategy holds the directory; the
+// per-lead strategy holds a window of a few times Config.Concurrency
+// leads, a cache of at most 10,000 contact lookups and the history of
+// each customer it matched (at most the directory). BenchmarkEnrichMemory
+// measures it: 10,000 and 100,000 leads against 1,500 cards, peak heap
+// within 1.25× + 2 MiB. Config.OnProgress, when set, is called with cumulative [Progress]
 // counts: while the bulk strategy loads the directory ([PhaseLoading]),
 // the cards, payments and lessons read, about once per page; then
 // ([PhaseEnriching]) the leads read, enriched and matched, after each

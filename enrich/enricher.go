@@ -177,6 +177,9 @@ type Enricher struct {
 	cfg  Config
 	norm *metaleads.Normalizer
 	m    matcher
+	// contactCache bounds the per-lead strategy's contact lookups
+	// (contactCacheSize; tests lower it).
+	contactCache int
 }
 
 // New returns an Enricher reading crm. It fails on a nil crm or an invalid
@@ -219,7 +222,7 @@ func New(crm CRM, cfg Config) (*Enricher, error) {
 			return nil, fmt.Errorf("enrich: %w", err)
 		}
 	}
-	return &Enricher{crm: crm, cfg: cfg, norm: norm, m: matcher{region: region}}, nil
+	return &Enricher{crm: crm, cfg: cfg, norm: norm, m: matcher{region: region}, contactCache: contactCacheSize}, nil
 }
 
 // Normalizer returns the normalizer the Enricher extracts contacts with.
@@ -244,8 +247,9 @@ func (e *LeadError) Unwrap() error { return e.Err }
 // StrategyAuto decides with Config.ExpectedLeads or, without it, by reading
 // a few leads ahead (see Config.ExpectedLeads).
 //
-// Memory grows with the CRM directory (bulk) or a bounded window of leads
-// (per-lead), not with the number of leads. An error — from the lead source
+// Memory grows with the CRM directory (bulk), or a bounded window of leads
+// and bounded caches (per-lead), not with the number of leads (see the
+// package documentation). An error — from the lead source
 // (wrapped) or the CRM (a *LeadError) — is yielded once, after every lead
 // before it, and ends the iteration. Breaking out of the loop cancels the
 // work in flight and returns once it has stopped.

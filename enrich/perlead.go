@@ -34,7 +34,7 @@ type perLeadState struct {
 func (r *run) perLead(ctx context.Context, yield func(EnrichedLead, error) bool) {
 	st := &perLeadState{
 		r:        r,
-		contacts: newFlightCache[lookupKey, []*card](contactCacheSize),
+		contacts: newFlightCache[lookupKey, []*card](r.e.contactCache),
 		history:  newFlightCache[int, summary](0),
 	}
 	conc := r.e.cfg.Concurrency
