@@ -13,20 +13,31 @@ const dayLayout = "2006-01-02"
 // contact and answers, with the JSON keys the export and enrichment
 // examples print. Build one with [ExportLead]; it needs no CRM.
 type LeadRecord struct {
+	// ID is the lead's Graph id.
 	ID string `json:"id"`
 	// CreatedTime is in UTC; it marshals as RFC 3339.
-	CreatedTime  time.Time `json:"created_time"`
-	FormID       string    `json:"form_id"`
-	CampaignID   string    `json:"campaign_id"`
-	CampaignName string    `json:"campaign_name"`
-	AdSetID      string    `json:"adset_id"`
-	AdSetName    string    `json:"adset_name"`
-	AdID         string    `json:"ad_id"`
-	AdName       string    `json:"ad_name"`
-	IsOrganic    bool      `json:"is_organic"`
+	CreatedTime time.Time `json:"created_time"`
+	// FormID is the id of the lead form the lead submitted.
+	FormID string `json:"form_id"`
+	// CampaignID is the id of the lead's campaign ("" for organic leads).
+	CampaignID string `json:"campaign_id"`
+	// CampaignName is the campaign's name, as the lead carries it.
+	CampaignName string `json:"campaign_name"`
+	// AdSetID is the id of the lead's ad set ("" for organic leads).
+	AdSetID string `json:"adset_id"`
+	// AdSetName is the ad set's name, as the lead carries it.
+	AdSetName string `json:"adset_name"`
+	// AdID is the id of the ad the lead came from ("" for organic leads).
+	AdID string `json:"ad_id"`
+	// AdName is the ad's name, as the lead carries it.
+	AdName string `json:"ad_name"`
+	// IsOrganic is Graph's is_organic: the lead came without an ad.
+	IsOrganic bool `json:"is_organic"`
 	// Platform is "fb", "ig"... as Graph reports it.
-	Platform string        `json:"platform"`
-	Contact  RecordContact `json:"contact"`
+	Platform string `json:"platform"`
+	// Contact is the lead's canonical contact: name, e-mail, phone and
+	// country.
+	Contact RecordContact `json:"contact"`
 	// Answers holds everything else the lead submitted, keyed by form
 	// field key: the custom questions, values the contact could not use
 	// (an invalid e-mail, a second phone), and the contact details that
@@ -38,12 +49,16 @@ type LeadRecord struct {
 
 // RecordContact is the contact part of a [LeadRecord].
 type RecordContact struct {
+	// FullName is the submitted full name, or "First Last" when the form
+	// only asked for those (metaleads.Contact.FullName); "" when none.
 	FullName string `json:"full_name"`
 	// Email is lower-case, "" when the lead gave no valid address.
 	Email string `json:"email"`
 	// Phone is E.164 ("+380631234567"); when no submitted number is valid
 	// it is the number as typed, so nothing is lost; "" when none.
-	Phone   string `json:"phone"`
+	Phone string `json:"phone"`
+	// Country is the submitted country, as given (Meta's prefill usually
+	// sends an ISO 3166-1 alpha-2 code); "" when none.
 	Country string `json:"country"`
 }
 

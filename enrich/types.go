@@ -13,7 +13,10 @@ type MatchedBy string
 // Ways a lead matches a card. The e-mail is tried first; the phone is
 // consulted only when no card has the e-mail.
 const (
+	// MatchedByEmail: a card carries the lead's e-mail.
 	MatchedByEmail MatchedBy = "email"
+	// MatchedByPhone: no card carries the lead's e-mail (or it gave
+	// none), and a card carries its phone.
 	MatchedByPhone MatchedBy = "phone"
 )
 
@@ -27,13 +30,16 @@ type Customer struct {
 	IsStudy bool
 	// Removed is true for an archived card (when the CRM says so).
 	Removed bool
-	// StudyStatusID and StudyStatus are the study status and its name
-	// ("" when the card has none or the dictionary lacks it).
+	// StudyStatusID is the card's study status id (0 when none).
 	StudyStatusID int
-	StudyStatus   string
-	// LeadStatusID and LeadStatus are the lead status and its name.
+	// StudyStatus is that status's name from the study status dictionary
+	// ("" when the card has none or the dictionary lacks it).
+	StudyStatus string
+	// LeadStatusID is the card's lead status id (0 when none).
 	LeadStatusID int
-	LeadStatus   string
+	// LeadStatus is that status's name from the lead status dictionary
+	// ("" when the card has none or the dictionary lacks it).
+	LeadStatus string
 	// CreatedAt is when the card was created, if the CRM says.
 	CreatedAt time.Time
 	// MatchedBy is the contact that found the card.
@@ -93,9 +99,11 @@ type EnrichedLead struct {
 	Contact metaleads.Contact
 	// Customer is the matched CRM card; nil when no card matched.
 	Customer *Customer
-	// Payments and Attendance summarise the matched customer's history;
+	// Payments summarises the matched customer's income payments; zero
+	// when Customer is nil.
+	Payments Payments
+	// Attendance summarises the matched customer's conducted lessons;
 	// zero when Customer is nil.
-	Payments   Payments
 	Attendance Attendance
 }
 
