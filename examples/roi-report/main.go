@@ -215,7 +215,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	prog.Done(fmt.Sprintf("roi-report: %d leads, %d matched to CRM cards, %d rows, in %s",
 		rep.Totals.Leads, rep.Totals.Matched, len(rep.Rows), time.Since(started).Round(time.Millisecond)))
 	for _, w := range rep.Warnings {
-		fmt.Fprintf(stderr, "roi-report: warning: %s (-fx RATE)\n", w)
+		fmt.Fprintf(stderr, "roi-report: warning: %s\n", w)
+	}
+	if rep.RevenueCurrency != rep.Currency { // a mismatch without a rate
+		fmt.Fprintf(stderr, "roi-report: give the rate with -fx RATE (%s per %s)\n", rep.Currency, rep.RevenueCurrency)
 	}
 	crmCur := cmp.Or(crmCurrency, rep.Currency)
 	switch {
