@@ -4,69 +4,20 @@ import (
 	"context"
 	"fmt"
 	"iter"
-	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ecademy/leadkit/alfacrm"
 	"github.com/ecademy/leadkit/internal/contact"
+	"github.com/ecademy/leadkit/internal/heapmeter"
 	"github.com/ecademy/leadkit/metaleads"
 	"github.com/shopspring/decimal"
-)
-
-// The streaming target: the peak heap while enriching ten times as many
-// leads may exceed the smaller run's peak by at most heapSlackRatio, plus
-// heapSlackBytes (GC pacing makes single samples noisy). The same bound as
-// examples/bench's heap section.
-const (
-	heapSlackRatio = 1.25
-	heapSlackBytes = 2 << 20
 )
 
 // memPeople is the size of the fixed CRM directory of the memory runs:
 // the demo school's 1,500 cards.
 const memPeople = 1500
-
-// heapMeter samples the heap in use (runtime/metrics: heap objects plus
-// unused heap spans, i.e. MemStats.HeapInuse) and keeps the peak. It
-// mirrors examples/bench's meter; it is safe for concurrent use.
-type heapMeter struct {
-	mu      sync.Mutex
-	samples [2]metrics.Sample
-	peak    atomic.Uint64
-	n       atomic.Int64
-}
-
-func newHeapMeter() *heapMeter {
-	m := &heapMeter{}
-	m.samples[0].Name = "/memory/classes/heap/objects:bytes"
-	m.samples[1].Name = "/memory/classes/heap/unused:bytes"
-	return m
-}
-
-// read returns the heap in use now.
-func (m *heapMeter) read() uint64 {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	metrics.Read(m.samples[:])
-	return m.samples[0].Value.Uint64() + m.samples[1].Value.Uint64()
-}
-
-// sample records the heap in use in the peak.
-func (m *heapMeter) sample() {
-	v := m.read()
-	m.n.Add(1)
-	for {
-		p := m.peak.Load()
-		if v <= p || m.peak.CompareAndSwap(p, v) {
-			return
-		}
-	}
-}
 
 // indexedCRM is a memCRM whose FindCustomers looks contacts up in an
 // index, as a real CRM's search does, so that per-lead runs of 100,000
@@ -169,25 +120,9 @@ func measureEnrich(tb testing.TB, crm *indexedCRM, s Strategy, n, contactCache i
 	for _, k := range []string{"Customers", "Payments", "Lessons", "FindCustomers"} {
 		before[k] = crm.n(k)
 	}
-	m := newHeapMeter()
-	runtime.GC()
-	runtime.GC()
-	run := heapRun{baseline: m.read()}
-	m.peak.Store(run.baseline)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				m.sample()
-			}
-		}
-	})
+	m := heapmeter.New()
+	run := heapRun{baseline: m.Baseline()}
+	stop := m.Every(time.Millisecond)
 	start := time.Now()
 	var err error
 	var last string
@@ -202,21 +137,20 @@ func measureEnrich(tb testing.TB, crm *indexedCRM, s Strategy, n, contactCache i
 		}
 		last = el.Lead.ID // keep nothing but the last id
 		if run.leads%256 == 0 {
-			m.sample()
+			m.Sample()
 		}
 	}
-	m.sample()
+	m.Sample()
 	run.wall = time.Since(start)
-	close(stop)
-	wg.Wait()
+	stop()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	if run.leads != n || last == "" {
 		tb.Fatalf("enriched %d leads, want %d", run.leads, n)
 	}
-	run.peak = m.peak.Load()
-	run.samples = int(m.n.Load())
+	run.peak = m.Peak()
+	run.samples = m.Samples()
 	if s == StrategyBulk {
 		run.directoryCalls = crm.n("Customers") + crm.n("Payments") + crm.n("Lessons") - before["Customers"] - before["Payments"] - before["Lessons"]
 	} else {
@@ -228,10 +162,10 @@ func measureEnrich(tb testing.TB, crm *indexedCRM, s Strategy, n, contactCache i
 
 // heapLimit is the most the large run's peak may be.
 func heapLimit(small heapRun) uint64 {
-	return uint64(float64(small.peak)*heapSlackRatio) + heapSlackBytes
+	return heapmeter.Limit(small.peak)
 }
 
-func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+func mib(b uint64) float64 { return heapmeter.MiB(b) }
 
 // BenchmarkEnrichMemory enriches 10,000 and then 100,000 leads, made on
 // the fly and never held, against the same fixed CRM directory (1,500
@@ -261,7 +195,7 @@ func BenchmarkEnrichMemory(b *testing.B) {
 				mib(large.peak), mib(large.baseline), large.samples, large.wall.Round(time.Millisecond), small.matched, large.matched)
 			if limit := heapLimit(small); large.peak > limit {
 				b.Fatalf("%v: peak heap grows with the leads: %.1f MiB for 100k leads vs %.1f MiB for 10k (limit %.2f× + %d MiB = %.1f MiB)",
-					s, mib(large.peak), mib(small.peak), heapSlackRatio, heapSlackBytes>>20, mib(limit))
+					s, mib(large.peak), mib(small.peak), heapmeter.SlackRatio, heapmeter.SlackBytes>>20, mib(limit))
 			}
 		})
 	}
@@ -309,7 +243,7 @@ func TestEnrichMemoryDoesNotGrowWithLeads(t *testing.T) {
 			}
 			if limit := heapLimit(small); large.peak > limit {
 				t.Fatalf("peak heap grows with the leads: %.2f MiB for 20k leads vs %.2f MiB for 2k (limit %.2f× + %d MiB = %.2f MiB)",
-					mib(large.peak), mib(small.peak), heapSlackRatio, heapSlackBytes>>20, mib(limit))
+					mib(large.peak), mib(small.peak), heapmeter.SlackRatio, heapmeter.SlackBytes>>20, mib(limit))
 			}
 		})
 	}

@@ -3,12 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"runtime"
-	"runtime/metrics"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/ecademy/leadkit/internal/heapmeter"
 	"github.com/ecademy/leadkit/metaleads"
 	"github.com/ecademy/leadkit/metaleads/metaleadstest"
 )
@@ -36,49 +33,6 @@ type HeapRow struct {
 	WallMS        float64 `json:"wall_ms"`
 }
 
-// Heap target: the large run's peak may exceed the small run's by at most
-// heapSlackRatio, plus heapSlackBytes (GC pacing makes single samples
-// noisy), although it iterates ten times as many leads.
-const (
-	heapSlackRatio = 1.25
-	heapSlackBytes = 2 << 20
-)
-
-// heapMeter samples the heap in use; it is safe for concurrent use.
-type heapMeter struct {
-	mu      sync.Mutex
-	samples [2]metrics.Sample
-	peak    atomic.Uint64
-	n       atomic.Int64
-}
-
-func newHeapMeter() *heapMeter {
-	m := &heapMeter{}
-	m.samples[0].Name = "/memory/classes/heap/objects:bytes"
-	m.samples[1].Name = "/memory/classes/heap/unused:bytes"
-	return m
-}
-
-// read returns the heap in use now.
-func (m *heapMeter) read() uint64 {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	metrics.Read(m.samples[:])
-	return m.samples[0].Value.Uint64() + m.samples[1].Value.Uint64()
-}
-
-// sample records the heap in use in the peak.
-func (m *heapMeter) sample() {
-	v := m.read()
-	m.n.Add(1)
-	for {
-		p := m.peak.Load()
-		if v <= p || m.peak.CompareAndSwap(p, v) {
-			return
-		}
-	}
-}
-
 func benchHeap(ctx context.Context, e *env) (*HeapSection, []Check, error) {
 	srv := metaleadstest.NewServer(
 		metaleadstest.WithSyntheticForm("", e.sz.heapSmall),
@@ -103,10 +57,10 @@ func benchHeap(ctx context.Context, e *env) (*HeapSection, []Check, error) {
 	}
 	small, large := sec.Rows[0], sec.Rows[1]
 	sec.PeakRatio = ratio(float64(large.PeakBytes), float64(small.PeakBytes))
-	limit := uint64(float64(small.PeakBytes)*heapSlackRatio) + heapSlackBytes
+	limit := heapmeter.Limit(small.PeakBytes)
 	checks := []Check{check("heap", fmt.Sprintf("peak heap does not grow with N (%d vs %d leads)", large.Leads, small.Leads), KindMemory,
 		large.PeakBytes <= limit,
-		fmt.Sprintf("≤ %.2f× the small run's peak + %d MiB = %.1f MiB", heapSlackRatio, heapSlackBytes>>20, mib(limit)),
+		fmt.Sprintf("≤ %.2f× the small run's peak + %d MiB = %.1f MiB", heapmeter.SlackRatio, heapmeter.SlackBytes>>20, mib(limit)),
 		"%.1f MiB vs %.1f MiB (%.2f×)", mib(large.PeakBytes), mib(small.PeakBytes), sec.PeakRatio)}
 	return sec, checks, nil
 }
@@ -114,24 +68,9 @@ func benchHeap(ctx context.Context, e *env) (*HeapSection, []Check, error) {
 // heapRun iterates a form's leads, keeping none, and samples the heap
 // after every lead page's worth of leads and every millisecond.
 func heapRun(ctx context.Context, c *metaleads.Client, srv *metaleadstest.Server, formID string, want int) (HeapRow, error) {
-	m := newHeapMeter()
-	runtime.GC()
-	row := HeapRow{BaselineBytes: m.read()}
-	m.peak.Store(row.BaselineBytes)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				m.sample()
-			}
-		}
-	})
+	m := heapmeter.New()
+	row := HeapRow{BaselineBytes: m.Baseline()}
+	stop := m.Every(time.Millisecond)
 	before := srv.Stats().Requests
 	start := time.Now()
 	var err error
@@ -144,13 +83,12 @@ func heapRun(ctx context.Context, c *metaleads.Client, srv *metaleadstest.Server
 		row.Leads++
 		last = l.ID // keep nothing but the last id
 		if row.Leads%metaleads.DefaultLeadsPageSize == 0 {
-			m.sample()
+			m.Sample()
 		}
 	}
-	m.sample()
+	m.Sample()
 	row.WallMS = ms(time.Since(start))
-	close(stop)
-	wg.Wait()
+	stop()
 	if err != nil {
 		return row, err
 	}
@@ -158,10 +96,10 @@ func heapRun(ctx context.Context, c *metaleads.Client, srv *metaleadstest.Server
 		return row, fmt.Errorf("iterated %d leads, want %d", row.Leads, want)
 	}
 	row.Requests = srv.Stats().Requests - before
-	row.PeakBytes = m.peak.Load()
+	row.PeakBytes = m.Peak()
 	row.GrowthBytes = row.PeakBytes - row.BaselineBytes
-	row.Samples = int(m.n.Load())
+	row.Samples = m.Samples()
 	return row, nil
 }
 
-func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+func mib(b uint64) float64 { return heapmeter.MiB(b) }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ecademy/leadkit/internal/demo"
+	"github.com/ecademy/leadkit/internal/heapmeter"
 	"github.com/ecademy/leadkit/metaleads"
 )
 
@@ -193,7 +194,7 @@ func checkHeap(t *testing.T, h *HeapSection) {
 	if large.Requests != quickSizes.heapLarge/metaleads.DefaultLeadsPageSize || large.Samples < 2 || small.PeakBytes < small.BaselineBytes {
 		t.Errorf("heap rows: %+v", h.Rows)
 	}
-	if limit := uint64(float64(small.PeakBytes)*heapSlackRatio) + heapSlackBytes; large.PeakBytes > limit {
+	if limit := heapmeter.Limit(small.PeakBytes); large.PeakBytes > limit {
 		t.Errorf("peak heap %d bytes for %d leads > %d (small run: %d bytes for %d leads)",
 			large.PeakBytes, large.Leads, limit, small.PeakBytes, small.Leads)
 	}
