@@ -52,10 +52,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -139,21 +136,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	out, err := cli.Create(*outPath, stdout)
+	newWriter := func(w io.Writer) cli.RecordWriter[enrich.EnrichedLead] {
+		return cli.NewJSONLWriter[enrich.EnrichedLead](w)
+	}
+	if *format == "csv" {
+		newWriter = func(w io.Writer) cli.RecordWriter[enrich.EnrichedLead] {
+			return newCSVWriter(w, enrich.AnswerKeys(norm, forms))
+		}
+	}
+	out, err := cli.CreateRecords(*outPath, stdout, newWriter)
 	if err != nil {
 		return err
 	}
 	defer out.Close()
-	bw := bufio.NewWriter(out)
-	var w recordWriter
-	if *format == "jsonl" {
-		w = newJSONLWriter(bw)
-	} else {
-		w = newCSVWriter(bw, enrich.AnswerKeys(norm, forms))
-	}
-	if err := w.Begin(); err != nil {
-		return err
-	}
 
 	fmt.Fprintf(stderr, "enrich-leads: %d forms, %s (%s strategy)\n", len(forms), cli.DescribePeriod(from, to), strategy)
 	started := time.Now()
@@ -164,7 +159,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			prog.Clear()
 			return fmt.Errorf("after %d leads: %w", n, cli.Explain(err))
 		}
-		if err := w.Write(el); err != nil {
+		if err := out.Write(el); err != nil {
 			prog.Clear()
 			return err
 		}
@@ -173,38 +168,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			matched++
 		}
 	}
-	if err := w.End(); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
 	if err := out.Commit(); err != nil {
 		return err
 	}
-	dest := "stdout"
-	if *outPath != "" && *outPath != "-" {
-		dest = *outPath
-	}
 	prog.Done(fmt.Sprintf("enrich-leads: %d leads from %d forms, %d matched to CRM cards, to %s in %s",
-		n, len(forms), matched, dest, time.Since(started).Round(time.Millisecond)))
+		n, len(forms), matched, out.Dest(), time.Since(started).Round(time.Millisecond)))
 	return nil
 }
-
-// recordWriter writes enriched leads in one format.
-type recordWriter interface {
-	Begin() error
-	Write(enrich.EnrichedLead) error
-	End() error
-}
-
-type jsonlWriter struct{ enc *json.Encoder }
-
-func newJSONLWriter(w io.Writer) *jsonlWriter { return &jsonlWriter{enc: cli.JSONLines(w)} }
-
-func (j *jsonlWriter) Begin() error                       { return nil }
-func (j *jsonlWriter) Write(el enrich.EnrichedLead) error { return j.enc.Encode(el) }
-func (j *jsonlWriter) End() error                         { return nil }
 
 // leadColumns are export-leads' CSV columns before the answers.
 var leadColumns = cli.RecordColumns
@@ -220,42 +190,28 @@ var crmColumns = []string{
 	"attendance_attended", "attendance_missed", "attendance_last_date",
 }
 
-type csvWriter struct {
-	w      *csv.Writer
-	layout *cli.RecordCSV // the lead part: export-leads' columns
-	row    []string
-}
-
-func newCSVWriter(w io.Writer, keys []string) *csvWriter {
-	return &csvWriter{w: csv.NewWriter(w), layout: cli.NewRecordCSV(keys, crmColumns...)}
-}
-
-func (c *csvWriter) Begin() error { return c.w.Write(append(c.layout.Header(), crmColumns...)) }
-
-func (c *csvWriter) Write(el enrich.EnrichedLead) error {
-	row, err := c.layout.AppendRow(c.row[:0], el.Record())
-	if err != nil {
-		return err
-	}
-	if cu := el.Customer; cu != nil {
-		p, a := el.Payments, el.Attendance
-		row = append(row,
-			strconv.Itoa(cu.ID), cu.Name, strconv.FormatBool(cu.IsStudy), cu.StudyStatus, cu.LeadStatus,
-			string(cu.MatchedBy), strconv.FormatBool(cu.Ambiguous),
-			strconv.Itoa(p.Count), p.Total.StringFixed(2), day(p.First), day(p.Last),
-			strconv.Itoa(a.Attended), strconv.Itoa(a.Missed), day(a.LastAttended))
-	} else {
+// newCSVWriter writes export-leads' columns for the answer keys, then
+// crmColumns.
+func newCSVWriter(w io.Writer, keys []string) *cli.CSVWriter[enrich.EnrichedLead] {
+	layout := cli.NewRecordCSV(keys, crmColumns...) // the lead part: export-leads' columns
+	return cli.NewCSVWriter(w, append(layout.Header(), crmColumns...), func(row []string, el enrich.EnrichedLead) ([]string, error) {
+		row, err := layout.AppendRow(row, el.Record())
+		if err != nil {
+			return nil, err
+		}
+		if cu := el.Customer; cu != nil {
+			p, a := el.Payments, el.Attendance
+			return append(row,
+				strconv.Itoa(cu.ID), cu.Name, strconv.FormatBool(cu.IsStudy), cu.StudyStatus, cu.LeadStatus,
+				string(cu.MatchedBy), strconv.FormatBool(cu.Ambiguous),
+				strconv.Itoa(p.Count), p.Total.StringFixed(2), day(p.First), day(p.Last),
+				strconv.Itoa(a.Attended), strconv.Itoa(a.Missed), day(a.LastAttended)), nil
+		}
 		for range crmColumns {
 			row = append(row, "")
 		}
-	}
-	c.row = row
-	return c.w.Write(row)
-}
-
-func (c *csvWriter) End() error {
-	c.w.Flush()
-	return c.w.Error()
+		return row, nil
+	})
 }
 
 // day formats a CRM date (a calendar day in its own location) as

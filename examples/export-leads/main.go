@@ -42,10 +42,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -117,88 +114,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	fmt.Fprintf(stderr, "export-leads: %d forms, %s\n", len(forms), cli.DescribePeriod(from, to))
 
-	out, err := cli.Create(*outPath, stdout)
+	newWriter := func(w io.Writer) cli.RecordWriter[enrich.LeadRecord] { return cli.NewJSONLWriter[enrich.LeadRecord](w) }
+	if *format == "csv" {
+		layout := cli.NewRecordCSV(exp.AnswerKeys(forms))
+		newWriter = func(w io.Writer) cli.RecordWriter[enrich.LeadRecord] {
+			return cli.NewCSVWriter(w, layout.Header(), layout.AppendRow)
+		}
+	}
+	out, err := cli.CreateRecords(*outPath, stdout, newWriter)
 	if err != nil {
 		return err
 	}
 	defer out.Close()
-	bw := bufio.NewWriter(out)
-	var w recordWriter
-	if *format == "jsonl" {
-		w = newJSONLWriter(bw)
-	} else {
-		w = newCSVWriter(bw, exp.AnswerKeys(forms))
-	}
-	if err := w.Begin(); err != nil {
-		return err
-	}
 
 	n := 0
 	for l, err := range cli.FormLeads(ctx, meta.Client, forms, metaleads.LeadsOptions{Since: from, Until: to}) {
 		if err != nil {
 			return fmt.Errorf("after %d leads: %w", n, cli.Explain(err))
 		}
-		if err := w.Write(exp.Record(l)); err != nil {
+		if err := out.Write(exp.Record(l)); err != nil {
 			return err
 		}
 		if n++; n%progressEvery == 0 {
 			fmt.Fprintf(stderr, "export-leads: %d leads…\n", n)
 		}
 	}
-	if err := w.End(); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
 	if err := out.Commit(); err != nil {
 		return err
 	}
-	dest := "stdout"
-	if *outPath != "" && *outPath != "-" {
-		dest = *outPath
-	}
-	fmt.Fprintf(stderr, "export-leads: exported %d leads from %d forms to %s\n", n, len(forms), dest)
+	fmt.Fprintf(stderr, "export-leads: exported %d leads from %d forms to %s\n", n, len(forms), out.Dest())
 	return nil
-}
-
-// recordWriter writes export records in one format.
-type recordWriter interface {
-	Begin() error
-	Write(enrich.LeadRecord) error
-	End() error
-}
-
-type jsonlWriter struct{ enc *json.Encoder }
-
-func newJSONLWriter(w io.Writer) *jsonlWriter { return &jsonlWriter{enc: cli.JSONLines(w)} }
-
-func (j *jsonlWriter) Begin() error                      { return nil }
-func (j *jsonlWriter) Write(rec enrich.LeadRecord) error { return j.enc.Encode(rec) }
-func (j *jsonlWriter) End() error                        { return nil }
-
-type csvWriter struct {
-	w      *csv.Writer
-	layout *cli.RecordCSV
-	row    []string
-}
-
-func newCSVWriter(w io.Writer, keys []string) *csvWriter {
-	return &csvWriter{w: csv.NewWriter(w), layout: cli.NewRecordCSV(keys)}
-}
-
-func (c *csvWriter) Begin() error { return c.w.Write(c.layout.Header()) }
-
-func (c *csvWriter) Write(r enrich.LeadRecord) error {
-	row, err := c.layout.AppendRow(c.row[:0], r)
-	if err != nil {
-		return err
-	}
-	c.row = row
-	return c.w.Write(row)
-}
-
-func (c *csvWriter) End() error {
-	c.w.Flush()
-	return c.w.Error()
 }
