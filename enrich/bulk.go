@@ -118,8 +118,9 @@ func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher, conc i
 			return false
 		}
 	}
-	wg.Add(bulkLists)
-	for i, q := range []alfacrm.CustomerQuery{bulkStudents, bulkLeads} {
+	// spawn runs list in a goroutine of its own once a slot is free, and
+	// signals when it ends.
+	spawn := func(list func()) {
 		go func() {
 			defer wg.Done()
 			if !start() {
@@ -127,6 +128,12 @@ func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher, conc i
 			}
 			defer func() { <-sem }()
 			defer signal()
+			list()
+		}()
+	}
+	wg.Add(bulkLists)
+	for i, q := range []alfacrm.CustomerQuery{bulkStudents, bulkLeads} {
+		spawn(func() {
 			for cu, err := range dir.Customers(ctx, q) {
 				if err != nil {
 					fail("customers", err)
@@ -135,15 +142,9 @@ func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher, conc i
 				cards[i] = append(cards[i], m.card(cu))
 				count(0)
 			}
-		}()
+		})
 	}
-	go func() {
-		defer wg.Done()
-		if !start() {
-			return
-		}
-		defer func() { <-sem }()
-		defer signal()
+	spawn(func() {
 		pays = map[int]*history{}
 		for p, err := range dir.Payments(ctx, bulkPayments) {
 			if err != nil {
@@ -154,21 +155,10 @@ func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher, conc i
 			if !p.Income || p.CustomerID == 0 {
 				continue
 			}
-			h := pays[p.CustomerID]
-			if h == nil {
-				h = newHistory(p.CustomerID)
-				pays[p.CustomerID] = h
-			}
-			h.addPayment(p)
+			historyOf(pays, p.CustomerID).addPayment(p)
 		}
-	}()
-	go func() {
-		defer wg.Done()
-		if !start() {
-			return
-		}
-		defer func() { <-sem }()
-		defer signal()
+	})
+	spawn(func() {
 		lessons = map[int]*history{}
 		for l, err := range dir.Lessons(ctx, bulkLessons) {
 			if err != nil {
@@ -177,15 +167,10 @@ func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher, conc i
 			}
 			count(2)
 			for _, d := range l.Details {
-				h := lessons[d.CustomerID]
-				if h == nil {
-					h = newHistory(d.CustomerID)
-					lessons[d.CustomerID] = h
-				}
-				h.addLesson(l)
+				historyOf(lessons, d.CustomerID).addLesson(l)
 			}
 		}
-	}()
+	})
 	done := make(chan struct{})
 	go func() {
 		wg.Wait()
@@ -244,4 +229,14 @@ func loadDirectory(ctx context.Context, dir CustomerDirectory, m matcher, conc i
 		h.attended, h.missed, h.last, h.lessonIDs = lh.attended, lh.missed, lh.last, lh.lessonIDs
 	}
 	return d, nil
+}
+
+// historyOf returns the customer's history in m, added when missing.
+func historyOf(m map[int]*history, customerID int) *history {
+	h := m[customerID]
+	if h == nil {
+		h = newHistory(customerID)
+		m[customerID] = h
+	}
+	return h
 }
