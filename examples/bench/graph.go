@@ -162,63 +162,74 @@ func total(forms []form) int {
 // fullSync reads every lead of forms with the Leads iterator; onLead, if
 // set, is called with the running count before each lead is counted.
 func fullSync(ctx context.Context, c *metaleads.Client, srv *metaleadstest.Server, forms []form, page int, onLead func(int)) (SyncRow, error) {
-	row := SyncRow{PageSize: page, Forms: len(forms), Leads: total(forms), Minimum: minimum(forms, page)}
-	seen := make(map[string]struct{}, row.Leads)
-	before := srv.Stats()
-	start := time.Now()
+	t := startSync(srv, forms, page)
 	count := 0
 	for _, f := range forms {
 		for l, err := range c.Leads(ctx, f.id, metaleads.LeadsOptions{PageSize: page}) {
 			if err != nil {
-				return row, err
+				return t.row, err
 			}
 			if onLead != nil {
 				onLead(count)
 			}
 			count++
-			if _, dup := seen[l.ID]; dup {
-				row.Duplicates++
-			}
-			seen[l.ID] = struct{}{}
+			t.add(l.ID)
 		}
 	}
-	row.WallMS = ms(time.Since(start))
-	after := srv.Stats()
-	row.Fetched = len(seen)
-	row.Missed = row.Leads - row.Fetched
-	row.Requests = after.Requests - before.Requests
-	row.EmptyPages = after.EmptyLeadPages - before.EmptyLeadPages
-	row.Retries = after.Faults - before.Faults
-	return row, nil
+	return t.done(), nil
 }
 
 // seedSync is what the seed's code did: one request of limit=100 per form,
 // never following the cursor.
 func seedSync(ctx context.Context, c *metaleads.Client, srv *metaleadstest.Server, forms []form) (SyncRow, error) {
-	row := SyncRow{PageSize: seedPageSize, Forms: len(forms), Leads: total(forms), Minimum: minimum(forms, seedPageSize)}
-	seen := map[string]struct{}{}
-	before := srv.Stats()
-	start := time.Now()
+	t := startSync(srv, forms, seedPageSize)
 	for _, f := range forms {
 		p, err := c.LeadsPage(ctx, f.id, metaleads.LeadsOptions{PageSize: seedPageSize})
 		if err != nil {
-			return row, err
+			return t.row, err
 		}
 		for _, l := range p.Items {
-			if _, dup := seen[l.ID]; dup {
-				row.Duplicates++
-			}
-			seen[l.ID] = struct{}{}
+			t.add(l.ID)
 		}
 	}
-	row.WallMS = ms(time.Since(start))
-	after := srv.Stats()
-	row.Fetched = len(seen)
+	return t.done(), nil
+}
+
+// syncTally counts the leads a sync fetched and the fake's requests, empty
+// pages and faults during it.
+type syncTally struct {
+	srv    *metaleadstest.Server
+	row    SyncRow
+	seen   map[string]struct{}
+	before metaleadstest.Stats
+	start  time.Time
+}
+
+// startSync starts a tally of a sync of forms with the page size page.
+func startSync(srv *metaleadstest.Server, forms []form, page int) *syncTally {
+	row := SyncRow{PageSize: page, Forms: len(forms), Leads: total(forms), Minimum: minimum(forms, page)}
+	return &syncTally{srv: srv, row: row, seen: make(map[string]struct{}, row.Leads), before: srv.Stats(), start: time.Now()}
+}
+
+// add counts a fetched lead.
+func (t *syncTally) add(id string) {
+	if _, dup := t.seen[id]; dup {
+		t.row.Duplicates++
+	}
+	t.seen[id] = struct{}{}
+}
+
+// done ends the tally and returns the row.
+func (t *syncTally) done() SyncRow {
+	row := t.row
+	row.WallMS = ms(time.Since(t.start))
+	after := t.srv.Stats()
+	row.Fetched = len(t.seen)
 	row.Missed = row.Leads - row.Fetched
-	row.Requests = after.Requests - before.Requests
-	row.EmptyPages = after.EmptyLeadPages - before.EmptyLeadPages
-	row.Retries = after.Faults - before.Faults
-	return row, nil
+	row.Requests = after.Requests - t.before.Requests
+	row.EmptyPages = after.EmptyLeadPages - t.before.EmptyLeadPages
+	row.Retries = after.Faults - t.before.Faults
+	return row
 }
 
 // syncChecks checks a sync of forms; what names the row in the checks.
