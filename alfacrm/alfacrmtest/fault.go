@@ -2,11 +2,12 @@ package alfacrmtest
 
 import (
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ecademy/leadkit/internal/fakeio"
 )
 
 // Fault describes a broken response. The zero Fault changes nothing.
@@ -203,7 +204,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, body []byte,
 		}
 	}
 	if f.Reset {
-		resetConn(w)
+		fakeio.Reset(w)
 		return
 	}
 	resp := response{status: f.Status, header: http.Header{}}
@@ -253,20 +254,4 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, body []byte,
 		fl.Flush()
 	}
 	panic(http.ErrAbortHandler) // the server closes the connection mid-body
-}
-
-// resetConn drops the connection with a TCP RST, writing nothing.
-func resetConn(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
-	}
-	_ = conn.Close()
 }

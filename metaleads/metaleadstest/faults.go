@@ -45,7 +45,7 @@ type Fault struct {
 	Truncate bool
 	// OverstateLength goes with Truncate; see there.
 	OverstateLength bool
-	// Reset hijacks the connection and closes it without answering.
+	// Reset drops the connection (TCP RST) without answering.
 	Reset bool
 	// Delay holds the response back (a slow server); it ends early if the
 	// client gives up.

@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ecademy/leadkit/internal/fakeio"
 )
 
 // maxBodyBytes caps request bodies.
@@ -90,7 +92,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if f.Reset {
-			resetConn(w)
+			fakeio.Reset(w)
 			return
 		}
 	}
@@ -202,19 +204,6 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// resetConn closes the client connection without an answer.
-func resetConn(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	_ = conn.Close()
 }
 
 // writeOverstated sends a response whose Content-Length promises full bytes
