@@ -239,15 +239,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, body []byte,
 		*status = writeResponse(w, resp)
 		return
 	}
-	h := w.Header()
-	for k, v := range resp.header {
-		h[k] = v
-	}
-	if h.Get("Content-Type") == "" {
-		h.Set("Content-Type", "application/json; charset=UTF-8")
-	}
-	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
-	w.WriteHeader(resp.status)
+	writeHeader(w, resp) // promises the whole body
 	*status = resp.status
 	_, _ = w.Write(resp.body[:len(resp.body)/2])
 	if fl, ok := w.(http.Flusher); ok {

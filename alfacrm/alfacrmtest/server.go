@@ -504,7 +504,16 @@ type response struct {
 	body   []byte
 }
 
+// writeResponse writes resp and returns its status.
 func writeResponse(w http.ResponseWriter, resp response) int {
+	writeHeader(w, resp)
+	_, _ = w.Write(resp.body)
+	return resp.status
+}
+
+// writeHeader writes resp's status and headers (JSON by default), with
+// the Content-Length of its whole body.
+func writeHeader(w http.ResponseWriter, resp response) {
 	h := w.Header()
 	for k, v := range resp.header {
 		h[k] = v
@@ -514,8 +523,6 @@ func writeResponse(w http.ResponseWriter, resp response) int {
 	}
 	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
 	w.WriteHeader(resp.status)
-	_, _ = w.Write(resp.body)
-	return resp.status
 }
 
 // route handles one request as the real API would (faults aside).
