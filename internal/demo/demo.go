@@ -460,21 +460,20 @@ func lookup[K comparable, T any](s []T, m map[K]int, k K) (T, bool) {
 
 // LeadsOfForm returns the form's leads, oldest first.
 func (d *Dataset) LeadsOfForm(formID string) []Lead {
-	var out []Lead
-	for _, l := range d.Leads {
-		if l.FormID == formID {
-			out = append(out, l)
-		}
-	}
-	return out
+	return d.leadsWhere(func(l *Lead) bool { return l.FormID == formID })
 }
 
 // LeadsOfAd returns the ad's leads, oldest first.
 func (d *Dataset) LeadsOfAd(adID string) []Lead {
+	return d.leadsWhere(func(l *Lead) bool { return l.AdID == adID })
+}
+
+// leadsWhere returns the leads keep accepts, oldest first.
+func (d *Dataset) leadsWhere(keep func(*Lead) bool) []Lead {
 	var out []Lead
-	for _, l := range d.Leads {
-		if l.AdID == adID {
-			out = append(out, l)
+	for i := range d.Leads {
+		if keep(&d.Leads[i]) {
+			out = append(out, d.Leads[i])
 		}
 	}
 	return out
