@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecademy/leadkit/examples/internal/clitest"
 	"github.com/ecademy/leadkit/internal/demo"
 	"github.com/ecademy/leadkit/internal/heapmeter"
 	"github.com/ecademy/leadkit/metaleads"
@@ -21,11 +22,7 @@ import (
 
 func bench(t *testing.T, args ...string) (string, string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	if err := run(context.Background(), args, &out, &errb); err != nil {
-		t.Fatalf("run %q: %v\n%s", args, err, errb.String())
-	}
-	return out.String(), errb.String()
+	return clitest.Run(t, run, args...)
 }
 
 func TestQuick(t *testing.T) {

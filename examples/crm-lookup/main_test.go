@@ -12,43 +12,34 @@ import (
 
 	"github.com/ecademy/leadkit/alfacrm"
 	"github.com/ecademy/leadkit/alfacrm/alfacrmtest"
+	"github.com/ecademy/leadkit/examples/internal/clitest"
 	"github.com/ecademy/leadkit/internal/demo"
 	"github.com/shopspring/decimal"
 )
 
 // ref is the reference day of the demo data in every test.
-var ref = time.Date(2026, 3, 15, 10, 0, 0, 0, time.UTC)
+var ref = clitest.Ref
 
-// sandboxEnv clears the CRM variables (so run uses the embedded fake) and
+// sandboxEnv clears the environment (so run uses the embedded fake) and
 // fixes the clock; it returns the demo data set the fake serves.
 func sandboxEnv(t *testing.T) *demo.Dataset {
 	t.Helper()
-	for _, k := range []string{"ALFACRM_BASE_URL", "ALFACRM_EMAIL", "ALFACRM_API_KEY", "ALFACRM_BRANCH_ID",
-		"ALFACRM_COMPANY_ID", "ALFACRM_TIMEZONE", "ALFACRM_RPS", "ALFACRM_INCOME_PAY_TYPE_IDS", "LEADKIT_PHONE_REGION", "LEADKIT_LOG"} {
-		t.Setenv(k, "")
-	}
-	old := now
-	now = func() time.Time { return ref }
-	t.Cleanup(func() { now = old })
-	return demo.New(demo.Config{Ref: ref, Loc: time.UTC})
+	return clitest.Sandbox(t, &now)
 }
 
 func lookup(t *testing.T, args ...string) ([]Card, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
-		t.Fatalf("run %q: %v\nstderr: %s", args, err, stderr.String())
-	}
-	dec := json.NewDecoder(bytes.NewReader(stdout.Bytes()))
+	stdout, _ := clitest.Run(t, run, args...)
+	dec := json.NewDecoder(strings.NewReader(stdout))
 	dec.DisallowUnknownFields()
 	var cards []Card
 	if err := dec.Decode(&cards); err != nil {
-		t.Fatalf("stdout is not a JSON array of cards: %v\n%s", err, stdout.String())
+		t.Fatalf("stdout is not a JSON array of cards: %v\n%s", err, stdout)
 	}
 	if cards == nil {
-		t.Fatalf("stdout is %q, want an array", stdout.String())
+		t.Fatalf("stdout is %q, want an array", stdout)
 	}
-	return cards, stdout.String()
+	return cards, stdout
 }
 
 // localPhone writes an E.164 Ukrainian number as people type it at home:

@@ -8,34 +8,24 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/ecademy/leadkit/examples/internal/clitest"
 	"github.com/ecademy/leadkit/internal/demo"
 	"github.com/ecademy/leadkit/metaleads"
 	"github.com/ecademy/leadkit/metaleads/metaleadstest"
 )
 
-var ref = time.Date(2026, 3, 15, 10, 0, 0, 0, time.UTC)
+var ref = clitest.Ref
 
+// clearEnv makes run use the embedded fake with the demo data for ref.
 func clearEnv(t *testing.T) *demo.Dataset {
 	t.Helper()
-	for _, k := range []string{"META_USER_ACCESS_TOKEN", "META_PAGE_ACCESS_TOKEN", "FACEBOOK_PAGE_ID", "META_AD_ACCOUNT_ID",
-		"META_APP_SECRET", "META_GRAPH_URL", "META_API_VERSION", "LEADKIT_LOG"} {
-		t.Setenv(k, "")
-	}
-	old := now
-	now = func() time.Time { return ref }
-	t.Cleanup(func() { now = old })
-	return demo.New(demo.Config{Ref: ref})
+	return clitest.Sandbox(t, &now)
 }
 
 func forms(t *testing.T, args ...string) (string, string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	if err := run(context.Background(), args, &out, &errb); err != nil {
-		t.Fatalf("run %q: %v\n%s", args, err, errb.String())
-	}
-	return out.String(), errb.String()
+	return clitest.Run(t, run, args...)
 }
 
 func decode(t *testing.T, s string) []Form {

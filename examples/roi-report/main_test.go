@@ -13,57 +13,32 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/ecademy/leadkit/examples/internal/cli"
+	"github.com/ecademy/leadkit/examples/internal/clitest"
 	"github.com/ecademy/leadkit/internal/demo"
 	"github.com/shopspring/decimal"
 )
 
-// ref is "now" in every test: the demo data's reference day.
-var ref = time.Date(2026, 3, 15, 10, 0, 0, 0, time.UTC)
-
-// envVars are every variable the examples read.
-var envVars = []string{
-	cli.EnvUserToken, cli.EnvPageToken, cli.EnvPageID, cli.EnvAdAccountID, cli.EnvAppID, cli.EnvAppSecret,
-	cli.EnvGraphURL, cli.EnvAPIVersion, cli.EnvVerifyToken, cli.EnvPhoneRegion, cli.EnvLog,
-	cli.EnvCRMBaseURL, cli.EnvCRMEmail, cli.EnvCRMAPIKey, cli.EnvCRMBranchID, cli.EnvCRMCompanyID,
-	cli.EnvCRMTimezone, cli.EnvCRMRPS, cli.EnvCRMIncomeTypes, cli.EnvCRMCurrency,
-}
-
-// demoData is the data set both fakes serve at ref (built once: it takes a
-// while under the race detector).
-var demoData = sync.OnceValue(func() *demo.Dataset { return demo.New(demo.Config{Ref: ref, Loc: time.UTC}) })
-
 // sandboxEnv clears the environment (so both sides run on their fakes) and
-// fixes the clock at ref; it returns the demo data both fakes serve.
+// fixes the clock at clitest.Ref; it returns the demo data both fakes serve.
 func sandboxEnv(t *testing.T) *demo.Dataset {
 	t.Helper()
-	clearEnv(t)
-	return demoData()
+	return clitest.Sandbox(t, &now)
 }
 
-// clearEnv clears the environment and fixes the clock at ref.
+// clearEnv clears the environment and fixes the clock at clitest.Ref.
 func clearEnv(t *testing.T) {
 	t.Helper()
-	for _, k := range envVars {
-		t.Setenv(k, "")
-	}
-	old := now
-	now = func() time.Time { return ref }
-	t.Cleanup(func() { now = old })
+	clitest.ClearEnv(t, &now)
 }
 
 func report(t *testing.T, args ...string) (stdout, stderr string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	if err := run(context.Background(), args, &out, &errb); err != nil {
-		t.Fatalf("run %q: %v\nstderr: %s", args, err, errb.String())
-	}
-	return out.String(), errb.String()
+	return clitest.Run(t, run, args...)
 }
 
 // row and doc mirror the JSON contract; money and ratios are kept raw to

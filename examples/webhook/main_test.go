@@ -22,6 +22,7 @@ import (
 
 	"github.com/ecademy/leadkit/alfacrm/alfacrmtest"
 	"github.com/ecademy/leadkit/examples/internal/cli"
+	"github.com/ecademy/leadkit/examples/internal/clitest"
 	"github.com/ecademy/leadkit/metaleads"
 	"github.com/ecademy/leadkit/metaleads/metaleadstest"
 	"github.com/ecademy/leadkit/metaleads/webhook"
@@ -35,28 +36,11 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // thing a test measures.
 const waitFor = 30 * time.Second
 
-// envVars are every variable the examples read.
-var envVars = []string{
-	cli.EnvUserToken, cli.EnvPageToken, cli.EnvPageID, cli.EnvAdAccountID, cli.EnvAppID, cli.EnvAppSecret,
-	cli.EnvGraphURL, cli.EnvAPIVersion, cli.EnvVerifyToken, cli.EnvPhoneRegion, cli.EnvLog,
-	cli.EnvCRMBaseURL, cli.EnvCRMEmail, cli.EnvCRMAPIKey, cli.EnvCRMBranchID, cli.EnvCRMCompanyID,
-	cli.EnvCRMTimezone, cli.EnvCRMRPS, cli.EnvCRMIncomeTypes, cli.EnvCRMCurrency,
-}
-
-// ref is the demo data's reference day in every test, so that -demo
-// models its leads on the same earlier leads.
-var ref = time.Date(2026, 3, 15, 10, 0, 0, 0, time.UTC)
-
 // clearEnv clears the environment, so both sides run on their fakes, and
 // fixes the demo data's reference day.
 func clearEnv(t *testing.T) {
 	t.Helper()
-	for _, k := range envVars {
-		t.Setenv(k, "")
-	}
-	old := now
-	now = func() time.Time { return ref }
-	t.Cleanup(func() { now = old })
+	clitest.ClearEnv(t, &now)
 }
 
 // lockedBuffer is a bytes.Buffer safe to read while run writes to it; it
