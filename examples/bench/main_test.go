@@ -20,13 +20,8 @@ import (
 // (they are the benchmark's output, and this machine is shared). Counts,
 // ratios of counts and the heap bound are asserted.
 
-func bench(t *testing.T, args ...string) (string, string) {
-	t.Helper()
-	return clitest.Run(t, run, args...)
-}
-
 func TestQuick(t *testing.T) {
-	stdout, _ := bench(t, "-quick", "-latency", "0s", "-format", "json")
+	stdout, _ := clitest.Run(t, run, "-quick", "-latency", "0s", "-format", "json")
 	dec := json.NewDecoder(strings.NewReader(stdout))
 	dec.DisallowUnknownFields()
 	var rep Report
@@ -212,7 +207,7 @@ func checkWebhook(t *testing.T, w *WebhookSection) {
 }
 
 func TestTableOnly(t *testing.T) {
-	stdout, stderr := bench(t, "-quick", "-latency", "0s", "-only", " Decode ")
+	stdout, stderr := clitest.Run(t, run, "-quick", "-latency", "0s", "-only", " Decode ")
 	for _, h := range []string{"leadkit bench — ", "-quick sizes", headDecode, "metaleads.Lead + Normalizer.ContactFromLead"} {
 		if !strings.Contains(stdout, h) {
 			t.Errorf("table lacks %q:\n%s", h, stdout)

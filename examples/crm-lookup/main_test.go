@@ -20,13 +20,6 @@ import (
 // ref is the reference day of the demo data in every test.
 var ref = clitest.Ref
 
-// sandboxEnv clears the environment (so run uses the embedded fake) and
-// fixes the clock; it returns the demo data set the fake serves.
-func sandboxEnv(t *testing.T) *demo.Dataset {
-	t.Helper()
-	return clitest.Sandbox(t, &now)
-}
-
 func lookup(t *testing.T, args ...string) ([]Card, string) {
 	t.Helper()
 	stdout, _ := clitest.Run(t, run, args...)
@@ -136,7 +129,7 @@ func deref(s *string) string {
 }
 
 func TestArchivedCardByLocalPhone(t *testing.T) {
-	d := sandboxEnv(t)
+	d := clitest.Sandbox(t, &now)
 	tr := d.Traps.Archived
 	phone := localPhone(d.People[tr.Person].Phone)
 	if strings.HasPrefix(phone, "+") {
@@ -156,7 +149,7 @@ func TestArchivedCardByLocalPhone(t *testing.T) {
 }
 
 func TestTwoCardsByEmailAndPhone(t *testing.T) {
-	d := sandboxEnv(t)
+	d := clitest.Sandbox(t, &now)
 	tr := d.Traps.TwoCards
 	p := d.People[tr.Person]
 	cards, _ := lookup(t, "-email", strings.ToUpper(p.Email), "-phone", p.Phone)
@@ -175,7 +168,7 @@ func TestTwoCardsByEmailAndPhone(t *testing.T) {
 }
 
 func TestSplitUnion(t *testing.T) {
-	d := sandboxEnv(t)
+	d := clitest.Sandbox(t, &now)
 	tr := d.Traps.Split
 	p := d.People[tr.Person]
 	cards, _ := lookup(t, "-phone", p.Phone, "-email", p.Email)
@@ -191,7 +184,7 @@ func TestSplitUnion(t *testing.T) {
 }
 
 func TestPhoneOnlyAndEmailCase(t *testing.T) {
-	d := sandboxEnv(t)
+	d := clitest.Sandbox(t, &now)
 	po := d.Traps.PhoneOnly
 	p := d.People[po.Person]
 	cards, _ := lookup(t, "-phone", p.Phone, "-email", p.Email)
@@ -212,7 +205,7 @@ func TestPhoneOnlyAndEmailCase(t *testing.T) {
 }
 
 func TestUnknownContactIsEmptyArray(t *testing.T) {
-	sandboxEnv(t)
+	clitest.Sandbox(t, &now)
 	var stdout, stderr bytes.Buffer
 	err := run(context.Background(), []string{"-phone", "+48 500 000 000", "-email", "nobody.at.all@example.org"}, &stdout, &stderr)
 	if err != nil {
@@ -227,7 +220,7 @@ func TestUnknownContactIsEmptyArray(t *testing.T) {
 }
 
 func TestIncomePayTypeIDs(t *testing.T) {
-	d := sandboxEnv(t)
+	d := clitest.Sandbox(t, &now)
 	// A card with a refund: with the expense pay type declared as the income
 	// one, only refunds count.
 	var id, refunds int
@@ -272,7 +265,7 @@ func TestIncomePayTypeIDs(t *testing.T) {
 // credentials from the environment, the branch through the
 // ALFACRM_COMPANY_ID alias, the school's time zone.
 func TestEnvMode(t *testing.T) {
-	sandboxEnv(t)
+	clitest.Sandbox(t, &now)
 	kyiv, err := time.LoadLocation("Europe/Kyiv")
 	if err != nil {
 		t.Fatal(err)
@@ -330,7 +323,7 @@ func TestEnvErrors(t *testing.T) {
 		{"bad region", map[string]string{"LEADKIT_PHONE_REGION": "ZZ"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sandboxEnv(t)
+			clitest.Sandbox(t, &now)
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
@@ -347,7 +340,7 @@ func TestEnvErrors(t *testing.T) {
 }
 
 func TestWrongAPIKey(t *testing.T) {
-	sandboxEnv(t)
+	clitest.Sandbox(t, &now)
 	srv := alfacrmtest.NewServer()
 	defer srv.Close()
 	t.Setenv("ALFACRM_BASE_URL", srv.URL)
@@ -365,7 +358,7 @@ func TestWrongAPIKey(t *testing.T) {
 }
 
 func TestFlagErrors(t *testing.T) {
-	sandboxEnv(t)
+	clitest.Sandbox(t, &now)
 	for _, args := range [][]string{
 		{},
 		{"-phone", " "},

@@ -27,18 +27,6 @@ import (
 // demoData is the data set both fakes serve at clitest.Ref, built once.
 var demoData = clitest.Demo
 
-// clearEnv clears the environment (so both sides run on their fakes) and
-// fixes the clock at clitest.Ref.
-func clearEnv(t *testing.T) {
-	t.Helper()
-	clitest.ClearEnv(t, &now)
-}
-
-func enrichLeads(t *testing.T, args ...string) (stdout, stderr string) {
-	t.Helper()
-	return clitest.Run(t, run, args...)
-}
-
 // line mirrors the JSONL contract; decoding rejects unknown keys.
 type line struct {
 	ID           string            `json:"id"`
@@ -236,9 +224,9 @@ func graphLead(l demo.Lead) metaleads.Lead {
 }
 
 func TestJSONLCoversEveryLeadWithItsCustomer(t *testing.T) {
-	clearEnv(t)
+	clitest.ClearEnv(t, &now)
 	d := demoData()
-	stdout, stderr := enrichLeads(t)
+	stdout, stderr := clitest.Run(t, run)
 	lines, raws := readJSONL(t, stdout)
 	if len(lines) != len(d.Leads) {
 		t.Fatalf("%d lines, want all %d demo leads", len(lines), len(d.Leads))
@@ -352,9 +340,9 @@ func demoLeadsIn(d *demo.Dataset, from, to time.Time, formID string) map[string]
 }
 
 func TestCSVForAPeriod(t *testing.T) {
-	clearEnv(t)
+	clitest.ClearEnv(t, &now)
 	d := demoData()
-	stdout, _ := enrichLeads(t, "-format", "csv", "-since", "2026-03-01", "-until", "2026-03-07")
+	stdout, _ := clitest.Run(t, run, "-format", "csv", "-since", "2026-03-01", "-until", "2026-03-07")
 	recs, err := csv.NewReader(strings.NewReader(stdout)).ReadAll() // also checks every row has the header's width
 	if err != nil {
 		t.Fatal(err)
@@ -420,13 +408,13 @@ func blank(s *string) string {
 }
 
 func TestStrategiesAgree(t *testing.T) {
-	clearEnv(t)
+	clitest.ClearEnv(t, &now)
 	period := []string{"-since", "2026-03-10", "-until", "2026-03-12"}
-	perLead, stderr := enrichLeads(t, append(period, "-strategy", "per-lead")...)
+	perLead, stderr := clitest.Run(t, run, append(period, "-strategy", "per-lead")...)
 	if !strings.Contains(stderr, "(per-lead strategy)") {
 		t.Errorf("stderr does not name the strategy:\n%s", stderr)
 	}
-	bulk, _ := enrichLeads(t, append(period, "-strategy", "bulk")...)
+	bulk, _ := clitest.Run(t, run, append(period, "-strategy", "bulk")...)
 	if perLead != bulk {
 		t.Fatalf("strategies disagree:\nper-lead:\n%s\nbulk:\n%s", perLead, bulk)
 	}
@@ -443,11 +431,11 @@ func TestStrategiesAgree(t *testing.T) {
 }
 
 func TestOneFormToFile(t *testing.T) {
-	clearEnv(t)
+	clitest.ClearEnv(t, &now)
 	d := demoData()
 	form := d.Forms[1].ID
 	path := filepath.Join(t.TempDir(), "leads.jsonl")
-	stdout, stderr := enrichLeads(t, "-form", form, "-form", form, "-since", "2026-02-01", "-out", path)
+	stdout, stderr := clitest.Run(t, run, "-form", form, "-form", form, "-since", "2026-02-01", "-out", path)
 	if stdout != "" {
 		t.Errorf("stdout %q with -out", stdout)
 	}
@@ -487,7 +475,7 @@ func TestBadInput(t *testing.T) {
 		{"timezone", nil, [2]string{cli.EnvCRMTimezone, "Nowhere/Town"}, cli.EnvCRMTimezone},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clearEnv(t)
+			clitest.ClearEnv(t, &now)
 			if tc.env[0] != "" {
 				t.Setenv(tc.env[0], tc.env[1])
 			}
@@ -507,7 +495,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestUnknownFormLeavesNoFile(t *testing.T) {
-	clearEnv(t)
+	clitest.ClearEnv(t, &now)
 	path := filepath.Join(t.TempDir(), "leads.jsonl")
 	var stdout, stderr bytes.Buffer
 	err := run(context.Background(), []string{"-form", "999000999", "-out", path}, &stdout, &stderr)

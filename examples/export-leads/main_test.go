@@ -22,17 +22,6 @@ import (
 
 var ref = clitest.Ref
 
-// clearEnv makes run use the embedded fake with the demo data for ref.
-func clearEnv(t *testing.T) *demo.Dataset {
-	t.Helper()
-	return clitest.Sandbox(t, &now)
-}
-
-func export(t *testing.T, args ...string) (stdout, stderr string) {
-	t.Helper()
-	return clitest.Run(t, run, args...)
-}
-
 func readCSV(t *testing.T, s string) (header []string, rows []map[string]string) {
 	t.Helper()
 	recs, err := csv.NewReader(strings.NewReader(s)).ReadAll() // also checks every row has the header's width
@@ -115,8 +104,8 @@ func readJSONL(t *testing.T, s string) []record {
 }
 
 func TestSandboxCSVCoversAllDemoLeads(t *testing.T) {
-	d := clearEnv(t)
-	stdout, stderr := export(t)
+	d := clitest.Sandbox(t, &now)
+	stdout, stderr := clitest.Run(t, run)
 	header, rows := readCSV(t, stdout)
 	if !slices.Equal(header[:len(fixedColumns)], fixedColumns) || header[len(header)-1] != otherColumn {
 		t.Fatalf("header = %q", header)
@@ -170,9 +159,9 @@ func TestSandboxCSVCoversAllDemoLeads(t *testing.T) {
 }
 
 func TestSandboxJSONL(t *testing.T) {
-	d := clearEnv(t)
+	d := clitest.Sandbox(t, &now)
 	t.Setenv("LEADKIT_PHONE_REGION", "ua")
-	stdout, _ := export(t, "-format", "JSONL")
+	stdout, _ := clitest.Run(t, run, "-format", "JSONL")
 	recs := readJSONL(t, stdout)
 	if len(recs) != len(d.Leads) {
 		t.Fatalf("%d lines, want %d", len(recs), len(d.Leads))
@@ -205,9 +194,9 @@ func TestSandboxJSONL(t *testing.T) {
 }
 
 func TestFormFilter(t *testing.T) {
-	d := clearEnv(t)
+	d := clitest.Sandbox(t, &now)
 	f1, f2 := d.Forms[0].ID, d.Forms[len(d.Forms)-1].ID
-	stdout, _ := export(t, "-form", f1, "-form", f2, "-form", f1)
+	stdout, _ := clitest.Run(t, run, "-form", f1, "-form", f2, "-form", f1)
 	_, rows := readCSV(t, stdout)
 	want := len(d.LeadsOfForm(f1)) + len(d.LeadsOfForm(f2))
 	if len(rows) != want {
@@ -221,7 +210,7 @@ func TestFormFilter(t *testing.T) {
 }
 
 func TestSandboxPeriod(t *testing.T) {
-	d := clearEnv(t)
+	d := clitest.Sandbox(t, &now)
 	since, until := d.Leads[len(d.Leads)/3].CreatedTime.Format("2006-01-02"), d.Leads[len(d.Leads)/2].CreatedTime.Format("2006-01-02")
 	want := 0
 	for _, l := range d.Leads {
@@ -229,7 +218,7 @@ func TestSandboxPeriod(t *testing.T) {
 			want++
 		}
 	}
-	stdout, _ := export(t, "-since", since, "-until", until, "-format", "jsonl")
+	stdout, _ := clitest.Run(t, run, "-since", since, "-until", until, "-format", "jsonl")
 	recs := readJSONL(t, stdout)
 	if len(recs) != want || want == 0 {
 		t.Errorf("%d leads from %s to %s, want %d", len(recs), since, until, want)
@@ -306,7 +295,7 @@ func TestPeriodBoundaries(t *testing.T) {
 		{"RFC 3339 instants", "", "2026-03-02T14:00:00+02:00", "2026-03-02T13:00:00Z", []string{"2026-03-02T12:00:00Z", "2026-03-02T12:59:59Z"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clearEnv(t)
+			clitest.Sandbox(t, &now)
 			g := newGraphFixture(t)
 			g.usePageToken(t)
 			t.Setenv("ALFACRM_TIMEZONE", tc.tz)
@@ -317,7 +306,7 @@ func TestPeriodBoundaries(t *testing.T) {
 			if tc.until != "" {
 				args = append(args, "-until", tc.until)
 			}
-			stdout, stderr := export(t, args...)
+			stdout, stderr := clitest.Run(t, run, args...)
 			if got := createdTimes(readJSONL(t, stdout)); !slices.Equal(got, tc.want) {
 				t.Errorf("exported %q, want %q", got, tc.want)
 			}
@@ -332,10 +321,10 @@ func TestPeriodBoundaries(t *testing.T) {
 // contact column, invalid e-mails and an answer key that collides with a
 // fixed column, against a fake reached through META_GRAPH_URL.
 func TestEnvModeAnswers(t *testing.T) {
-	clearEnv(t)
+	clitest.Sandbox(t, &now)
 	g := newGraphFixture(t)
 	g.usePageToken(t)
-	stdout, _ := export(t, "-since", "2026-03-02T12:00:00Z", "-until", "2026-03-02T12:00:01Z")
+	stdout, _ := clitest.Run(t, run, "-since", "2026-03-02T12:00:00Z", "-until", "2026-03-02T12:00:01Z")
 	header, rows := readCSV(t, stdout)
 	if want := append(slices.Clone(fixedColumns), "city", "answer_platform", otherColumn); !slices.Equal(header, want) {
 		t.Fatalf("header = %q, want %q", header, want)
@@ -354,7 +343,7 @@ func TestEnvModeAnswers(t *testing.T) {
 		t.Errorf("contact = %q %q", r["contact_full_name"], r["contact_phone"])
 	}
 
-	stdout, _ = export(t, "-format", "jsonl", "-since", "2026-03-02T12:00:00Z", "-until", "2026-03-02T12:00:01Z")
+	stdout, _ = clitest.Run(t, run, "-format", "jsonl", "-since", "2026-03-02T12:00:00Z", "-until", "2026-03-02T12:00:01Z")
 	recs := readJSONL(t, stdout)
 	if len(recs) != 1 || !maps(recs[0].Answers, map[string]string{"city": "Kyiv City", "platform": "online", "email": "not-an-address"}) {
 		t.Errorf("JSONL answers = %v", recs)
@@ -377,7 +366,7 @@ func maps(a, b map[string]string) bool {
 // leads to Page tokens only: the export works only if the program
 // exchanged it. The app secret's proofs are required too.
 func TestUserTokenExchange(t *testing.T) {
-	clearEnv(t)
+	clitest.Sandbox(t, &now)
 	g := newGraphFixture(t, metaleadstest.RequirePageToken(true), metaleadstest.RequireProof(true),
 		metaleadstest.WithAppSecret("test-app-secret-XYZ"))
 	t.Setenv("META_USER_ACCESS_TOKEN", g.srv.UserToken)
@@ -386,7 +375,7 @@ func TestUserTokenExchange(t *testing.T) {
 
 	for _, pageID := range []string{g.srv.PageID, ""} { // "": the user's only Page is found
 		t.Setenv("FACEBOOK_PAGE_ID", pageID)
-		stdout, stderr := export(t, "-format", "jsonl")
+		stdout, stderr := clitest.Run(t, run, "-format", "jsonl")
 		if n := len(readJSONL(t, stdout)); n != 11 {
 			t.Errorf("FACEBOOK_PAGE_ID=%q: %d leads, want 11", pageID, n)
 		}
@@ -419,11 +408,11 @@ func TestUserTokenExchange(t *testing.T) {
 }
 
 func TestOutFile(t *testing.T) {
-	d := clearEnv(t)
+	d := clitest.Sandbox(t, &now)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "leads.csv")
 	form := d.Forms[0].ID
-	stdout, stderr := export(t, "-form", form, "-out", path)
+	stdout, stderr := clitest.Run(t, run, "-form", form, "-out", path)
 	if stdout != "" {
 		t.Errorf("stdout = %q with -out", stdout)
 	}
@@ -455,7 +444,7 @@ func TestOutFile(t *testing.T) {
 }
 
 func TestInterrupted(t *testing.T) {
-	clearEnv(t)
+	clitest.Sandbox(t, &now)
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -470,7 +459,7 @@ func TestInterrupted(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	clearEnv(t)
+	clitest.Sandbox(t, &now)
 	for _, args := range [][]string{
 		{"-no-such-flag"},
 		{"-since", "2026-13-01"},

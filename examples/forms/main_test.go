@@ -10,23 +10,11 @@ import (
 	"testing"
 
 	"github.com/ecademy/leadkit/examples/internal/clitest"
-	"github.com/ecademy/leadkit/internal/demo"
 	"github.com/ecademy/leadkit/metaleads"
 	"github.com/ecademy/leadkit/metaleads/metaleadstest"
 )
 
 var ref = clitest.Ref
-
-// clearEnv makes run use the embedded fake with the demo data for ref.
-func clearEnv(t *testing.T) *demo.Dataset {
-	t.Helper()
-	return clitest.Sandbox(t, &now)
-}
-
-func forms(t *testing.T, args ...string) (string, string) {
-	t.Helper()
-	return clitest.Run(t, run, args...)
-}
 
 func decode(t *testing.T, s string) []Form {
 	t.Helper()
@@ -43,8 +31,8 @@ func decode(t *testing.T, s string) []Form {
 }
 
 func TestSandboxJSON(t *testing.T) {
-	d := clearEnv(t)
-	stdout, stderr := forms(t, "-format", "json")
+	d := clitest.Sandbox(t, &now)
+	stdout, stderr := clitest.Run(t, run, "-format", "json")
 	got := decode(t, stdout)
 	if len(got) != len(d.Forms) {
 		t.Fatalf("%d forms, want %d", len(got), len(d.Forms))
@@ -75,8 +63,8 @@ func TestSandboxJSON(t *testing.T) {
 }
 
 func TestSandboxTable(t *testing.T) {
-	d := clearEnv(t)
-	stdout, _ := forms(t)
+	d := clitest.Sandbox(t, &now)
+	stdout, _ := clitest.Run(t, run)
 	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
 	if len(lines) != len(d.Forms)+1 {
 		t.Fatalf("%d lines, want a header and %d rows:\n%s", len(lines), len(d.Forms), stdout)
@@ -109,7 +97,7 @@ func TestSandboxTable(t *testing.T) {
 }
 
 func TestEnvMode(t *testing.T) {
-	clearEnv(t)
+	clitest.Sandbox(t, &now)
 	srv := metaleadstest.NewServer(metaleadstest.RequirePageToken(true))
 	defer srv.Close()
 	id := srv.AddForm(srv.PageID, metaleads.Form{Name: "Tab\tand\nnewline form", Locale: "PL_PL", CreatedTime: ref})
@@ -121,12 +109,12 @@ func TestEnvMode(t *testing.T) {
 		t.Run(tok, func(t *testing.T) {
 			t.Setenv("META_PAGE_ACCESS_TOKEN", "")
 			t.Setenv(tok, map[string]string{"META_PAGE_ACCESS_TOKEN": srv.PageToken, "META_USER_ACCESS_TOKEN": srv.UserToken}[tok])
-			stdout, _ := forms(t, "-format", "json")
+			stdout, _ := clitest.Run(t, run, "-format", "json")
 			got := decode(t, stdout)
 			if len(got) != 1 || got[0].ID != id || got[0].LeadsCount != 1 || got[0].Locale != "PL_PL" {
 				t.Errorf("forms = %+v", got)
 			}
-			stdout, _ = forms(t)
+			stdout, _ = clitest.Run(t, run)
 			if lines := strings.Split(strings.TrimSpace(stdout), "\n"); len(lines) != 2 || !strings.Contains(lines[1], "Tab and newline form") {
 				t.Errorf("table:\n%s", stdout)
 			}
@@ -135,7 +123,7 @@ func TestEnvMode(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	clearEnv(t)
+	clitest.Sandbox(t, &now)
 	for _, args := range [][]string{{"-format", "xml"}, {"-x"}, {"json"}} {
 		var out, errb bytes.Buffer
 		if err := run(context.Background(), args, &out, &errb); err == nil || out.Len() != 0 {

@@ -23,24 +23,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// sandboxEnv clears the environment (so both sides run on their fakes) and
-// fixes the clock at clitest.Ref; it returns the demo data both fakes serve.
-func sandboxEnv(t *testing.T) *demo.Dataset {
-	t.Helper()
-	return clitest.Sandbox(t, &now)
-}
-
-// clearEnv clears the environment and fixes the clock at clitest.Ref.
-func clearEnv(t *testing.T) {
-	t.Helper()
-	clitest.ClearEnv(t, &now)
-}
-
-func report(t *testing.T, args ...string) (stdout, stderr string) {
-	t.Helper()
-	return clitest.Run(t, run, args...)
-}
-
 // row and doc mirror the JSON contract; money and ratios are kept raw to
 // check their JSON types.
 type row struct {
@@ -185,8 +167,8 @@ func demoPeriod(d *demo.Dataset, since, until string) (leads int, spend decimal.
 }
 
 func TestSandboxTableIsTheDefault(t *testing.T) {
-	d := sandboxEnv(t)
-	stdout, stderr := report(t)
+	d := clitest.Sandbox(t, &now)
+	stdout, stderr := clitest.Run(t, run)
 
 	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
 	if want := "ROI by campaign, 2026-02-13 to 2026-03-14 (UAH)"; lines[0] != want {
@@ -233,8 +215,8 @@ func TestSandboxTableIsTheDefault(t *testing.T) {
 }
 
 func TestJSONContract(t *testing.T) {
-	d := sandboxEnv(t)
-	stdout, stderr := report(t, "-format", "json")
+	d := clitest.Sandbox(t, &now)
+	stdout, stderr := clitest.Run(t, run, "-format", "json")
 	rep, vals := decodeJSON(t, stdout)
 	if rep.Level != "campaign" || rep.Since != "2026-02-13" || rep.Until != "2026-03-14" || rep.Currency != "UAH" {
 		t.Errorf("header = %q %q %q %q", rep.Level, rep.Since, rep.Until, rep.Currency)
@@ -289,9 +271,9 @@ func TestJSONContract(t *testing.T) {
 }
 
 func TestCSVToFile(t *testing.T) {
-	d := sandboxEnv(t)
+	d := clitest.Sandbox(t, &now)
 	path := filepath.Join(t.TempDir(), "roi.csv")
-	stdout, stderr := report(t, "-format", "csv", "-out", path, "-since", "2026-03-01", "-until", "2026-03-07")
+	stdout, stderr := clitest.Run(t, run, "-format", "csv", "-out", path, "-since", "2026-03-01", "-until", "2026-03-07")
 	if stdout != "" {
 		t.Errorf("stdout %q with -out", stdout)
 	}
@@ -323,7 +305,7 @@ func TestCSVToFile(t *testing.T) {
 func itoa(n int) string { return decimal.NewFromInt(int64(n)).String() }
 
 func TestLevels(t *testing.T) {
-	d := sandboxEnv(t)
+	d := clitest.Sandbox(t, &now)
 	period := []string{"-since", "2026-03-01", "-until", "2026-03-10", "-format", "json"}
 	leads, spend, _ := demoPeriod(d, "2026-03-01", "2026-03-10")
 	var first *values
@@ -336,7 +318,7 @@ func TestLevels(t *testing.T) {
 		{"ad", func(id string) bool { _, ok := d.Ad(id); return ok }, len(d.Ads)},
 	} {
 		t.Run(tc.level, func(t *testing.T) {
-			stdout, stderr := report(t, append([]string{"-level", tc.level}, period...)...)
+			stdout, stderr := clitest.Run(t, run, append([]string{"-level", tc.level}, period...)...)
 			rep, vals := decodeJSON(t, stdout)
 			if rep.Level != tc.level || len(rep.Rows) != tc.n+1 {
 				t.Fatalf("level %q with %d rows, want %q with %d (+ organic)", rep.Level, len(rep.Rows), tc.level, tc.n)
@@ -364,11 +346,11 @@ func TestLevels(t *testing.T) {
 }
 
 func TestCurrencyMismatch(t *testing.T) {
-	sandboxEnv(t)
+	clitest.Sandbox(t, &now)
 	period := []string{"-since", "2026-03-01", "-until", "2026-03-07", "-format", "json"}
 
 	t.Setenv(cli.EnvCRMCurrency, "eur")
-	stdout, stderr := report(t, period...)
+	stdout, stderr := clitest.Run(t, run, period...)
 	rep, eur := decodeJSON(t, stdout)
 	if rep.Currency != "UAH" {
 		t.Errorf("currency %q, want the ad account's UAH", rep.Currency)
@@ -393,7 +375,7 @@ func TestCurrencyMismatch(t *testing.T) {
 
 	// -fx converts the revenue and brings the ratios back.
 	rate := decimal.RequireFromString("45.5")
-	stdout, stderr = report(t, append(period, "-fx", "45.5")...)
+	stdout, stderr = clitest.Run(t, run, append(period, "-fx", "45.5")...)
 	rep, conv := decodeJSON(t, stdout)
 	if rep.Warnings != nil || strings.Contains(stderr, "warning") {
 		t.Errorf("warnings with -fx: %q\n%s", rep.Warnings, stderr)
@@ -418,7 +400,7 @@ func TestCurrencyMismatch(t *testing.T) {
 
 	// In one currency a rate is ignored, and stderr says so.
 	t.Setenv(cli.EnvCRMCurrency, "UAH")
-	stdout, stderr = report(t, append(period, "-fx", "45.5")...)
+	stdout, stderr = clitest.Run(t, run, append(period, "-fx", "45.5")...)
 	_, same := decodeJSON(t, stdout)
 	for id, v := range same {
 		if !v.revenue.Equal(eur[id].revenue) || (v.roas == nil) != v.spend.IsZero() {
@@ -431,10 +413,10 @@ func TestCurrencyMismatch(t *testing.T) {
 }
 
 func TestStrategiesAgree(t *testing.T) {
-	sandboxEnv(t)
+	clitest.Sandbox(t, &now)
 	period := []string{"-since", "2026-03-10", "-until", "2026-03-12", "-format", "json", "-level", "ad"}
-	perLead, _ := report(t, append(period, "-strategy", "per-lead")...)
-	bulk, stderr := report(t, append(period, "-strategy", "bulk")...)
+	perLead, _ := clitest.Run(t, run, append(period, "-strategy", "per-lead")...)
+	bulk, stderr := clitest.Run(t, run, append(period, "-strategy", "bulk")...)
 	if perLead != bulk {
 		t.Fatalf("strategies disagree:\nper-lead %s\nbulk %s", perLead, bulk)
 	}
@@ -448,10 +430,10 @@ func TestStrategiesAgree(t *testing.T) {
 }
 
 func TestTimezoneShiftsTheDefaultPeriod(t *testing.T) {
-	clearEnv(t)
+	clitest.ClearEnv(t, &now)
 	now = func() time.Time { return time.Date(2026, 3, 15, 22, 30, 0, 0, time.UTC) } // already the 16th in Kyiv
 	t.Setenv(cli.EnvCRMTimezone, "Europe/Kyiv")
-	stdout, _ := report(t, "-format", "json")
+	stdout, _ := clitest.Run(t, run, "-format", "json")
 	rep, _ := decodeJSON(t, stdout)
 	if rep.Since != "2026-02-14" || rep.Until != "2026-03-15" {
 		t.Errorf("period %s to %s, want 2026-02-14 to 2026-03-15 (30 days ending yesterday in Kyiv)", rep.Since, rep.Until)
@@ -484,7 +466,7 @@ func TestBadInput(t *testing.T) {
 		{"no ad account", nil, [2]string{cli.EnvPageToken, "test-page-token-XYZ"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clearEnv(t)
+			clitest.ClearEnv(t, &now)
 			if tc.env[0] != "" {
 				t.Setenv(tc.env[0], tc.env[1])
 			}
@@ -511,8 +493,8 @@ func TestBadInput(t *testing.T) {
 // The bulk strategy's loading phase shows on stderr: progress lines while
 // the CRM directory is read, then its size. Per lead, nothing is loaded.
 func TestProgressShowsTheDirectoryLoading(t *testing.T) {
-	d := sandboxEnv(t)
-	_, stderr := report(t, "-strategy", "bulk")
+	d := clitest.Sandbox(t, &now)
+	_, stderr := clitest.Run(t, run, "-strategy", "bulk")
 	loaded := regexp.MustCompile(`(?m)^roi-report: CRM directory loaded: (\d+) cards, (\d+) payments, (\d+) lessons$`).FindStringSubmatch(stderr)
 	if loaded == nil {
 		t.Fatalf("no directory line:\n%s", stderr)
@@ -531,7 +513,7 @@ func TestProgressShowsTheDirectoryLoading(t *testing.T) {
 		t.Errorf("leads enriched before the directory was loaded:\n%s", stderr)
 	}
 
-	_, stderr = report(t, "-strategy", "per-lead")
+	_, stderr = clitest.Run(t, run, "-strategy", "per-lead")
 	if strings.Contains(stderr, "CRM directory") {
 		t.Errorf("per lead, no directory is loaded:\n%s", stderr)
 	}

@@ -36,13 +36,6 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // thing a test measures.
 const waitFor = 30 * time.Second
 
-// clearEnv clears the environment, so both sides run on their fakes, and
-// fixes the demo data's reference day.
-func clearEnv(t *testing.T) {
-	t.Helper()
-	clitest.ClearEnv(t, &now)
-}
-
 // lockedBuffer is a bytes.Buffer safe to read while run writes to it; it
 // signals every complete line on lines.
 type lockedBuffer struct {
@@ -243,7 +236,7 @@ func noPII(t *testing.T, stderr string, lines []line) {
 }
 
 func TestDemoProcessesEachLeadOnce(t *testing.T) {
-	clearEnv(t)
+	clitest.ClearEnv(t, &now)
 	r := start(t, nil, "-demo", "-demo-count", "5")
 	r.stdout.waitLines(t, 5)
 	ctx := context.Background()
@@ -337,7 +330,7 @@ func notesNaming(s *session, leadID string) int {
 }
 
 func TestRedeliveryDoesNotDuplicateOutputOrCards(t *testing.T) {
-	clearEnv(t)
+	clitest.ClearEnv(t, &now)
 	var before int
 	r := start(t, func(s *session) { before = len(s.CRM.Fake.Customers()) }, "-push", "-lead-source", "2", "-demo", "-demo-count", "4")
 	r.stdout.waitLines(t, 4)
@@ -390,7 +383,7 @@ func TestRedeliveryDoesNotDuplicateOutputOrCards(t *testing.T) {
 }
 
 func TestPushIsIdempotentPerPerson(t *testing.T) {
-	clearEnv(t)
+	clitest.ClearEnv(t, &now)
 	r := start(t, nil, "-push", "-demo", "-demo-count", "2", "-lead-field", "meta_lead_id")
 	r.stdout.waitLines(t, 2)
 	ctx := context.Background()
@@ -440,7 +433,7 @@ func TestPushIsIdempotentPerPerson(t *testing.T) {
 }
 
 func TestSignaturesAndHandshake(t *testing.T) {
-	clearEnv(t)
+	clitest.ClearEnv(t, &now)
 	r := start(t, nil, "-path", "/hooks/meta")
 	require.True(t, strings.HasSuffix(r.s.URL, "/hooks/meta"))
 	fake := r.s.Meta.Fake
@@ -499,7 +492,7 @@ func firstForm(t *testing.T, s *session) string {
 }
 
 func TestShutdownDrainsAcknowledgedLeads(t *testing.T) {
-	clearEnv(t)
+	clitest.ClearEnv(t, &now)
 	r := start(t, nil)
 	ctx := context.Background()
 	var leads []metaleads.Lead
@@ -527,7 +520,7 @@ func TestShutdownDrainsAcknowledgedLeads(t *testing.T) {
 }
 
 func TestReconcileRecoversUndeliveredLeads(t *testing.T) {
-	clearEnv(t)
+	clitest.ClearEnv(t, &now)
 	wm := filepath.Join(t.TempDir(), "webhook.watermark")
 	var lost string
 	r := start(t, func(s *session) {
@@ -571,7 +564,7 @@ func TestFlagAndEnvironmentErrors(t *testing.T) {
 		{name: "bad address", args: []string{"-addr", "not-an-address"}, want: "-addr"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clearEnv(t)
+			clitest.ClearEnv(t, &now)
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
@@ -592,7 +585,7 @@ func TestFlagAndEnvironmentErrors(t *testing.T) {
 // when the CRM is the sandboxed side.
 func TestMixedSidesWarn(t *testing.T) {
 	t.Run("real CRM, sandbox Meta", func(t *testing.T) {
-		clearEnv(t)
+		clitest.ClearEnv(t, &now)
 		crm := alfacrmtest.NewServer()
 		t.Cleanup(crm.Close)
 		t.Setenv(cli.EnvCRMBaseURL, crm.URL)
@@ -607,7 +600,7 @@ func TestMixedSidesWarn(t *testing.T) {
 		require.NotContains(t, stderr, "-push writes to the built-in fake AlfaCRM", "the CRM is real")
 	})
 	t.Run("real Meta, sandbox CRM", func(t *testing.T) {
-		clearEnv(t)
+		clitest.ClearEnv(t, &now)
 		graph := metaleadstest.NewServer()
 		t.Cleanup(graph.Close)
 		t.Setenv(cli.EnvGraphURL, graph.URL)
@@ -622,7 +615,7 @@ func TestMixedSidesWarn(t *testing.T) {
 		require.Contains(t, stderr, "webhook: -push writes to the built-in fake AlfaCRM, not to your CRM")
 	})
 	t.Run("both sandboxed", func(t *testing.T) {
-		clearEnv(t)
+		clitest.ClearEnv(t, &now)
 		r := start(t, nil, "-push")
 		require.NoError(t, r.stop(t))
 		require.NotContains(t, r.stderr.String(), "side is the sandbox")
