@@ -7,10 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,115 +25,12 @@ import (
 // demoData is the data set both fakes serve at clitest.Ref, built once.
 var demoData = clitest.Demo
 
-// line mirrors the JSONL contract; decoding rejects unknown keys.
-type line struct {
-	ID           string            `json:"id"`
-	CreatedTime  time.Time         `json:"created_time"`
-	FormID       string            `json:"form_id"`
-	CampaignID   string            `json:"campaign_id"`
-	CampaignName string            `json:"campaign_name"`
-	AdSetID      string            `json:"adset_id"`
-	AdSetName    string            `json:"adset_name"`
-	AdID         string            `json:"ad_id"`
-	AdName       string            `json:"ad_name"`
-	IsOrganic    bool              `json:"is_organic"`
-	Platform     string            `json:"platform"`
-	Contact      contact           `json:"contact"`
-	Answers      map[string]string `json:"answers"`
-	Customer     *customer         `json:"customer"`
-	Payments     *payments         `json:"payments"`
-	Attendance   *attendance       `json:"attendance"`
-}
-
-type contact struct {
-	FullName string `json:"full_name"`
-	Email    string `json:"email"`
-	Phone    string `json:"phone"`
-	Country  string `json:"country"`
-}
-
-type customer struct {
-	ID          int     `json:"id"`
-	Name        string  `json:"name"`
-	IsStudy     bool    `json:"is_study"`
-	StudyStatus *string `json:"study_status"`
-	LeadStatus  *string `json:"lead_status"`
-	MatchedBy   string  `json:"matched_by"`
-	Ambiguous   bool    `json:"ambiguous"`
-}
-
-type payments struct {
-	Count     int     `json:"count"`
-	Total     string  `json:"total"`
-	FirstDate *string `json:"first_date"`
-	LastDate  *string `json:"last_date"`
-}
-
-type attendance struct {
-	Attended int     `json:"attended"`
-	Missed   int     `json:"missed"`
-	LastDate *string `json:"last_date"`
-}
-
-// contractKeys are the keys of every line.
-var contractKeys = []string{"id", "created_time", "form_id", "campaign_id", "campaign_name", "adset_id", "adset_name",
-	"ad_id", "ad_name", "is_organic", "platform", "contact", "answers", "customer", "payments", "attendance"}
-
-var (
-	totalRE = regexp.MustCompile(`^\d+\.\d{2}$`)
-	dayRE   = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+// line mirrors the JSONL contract.
+type (
+	line       = clitest.Enriched
+	payments   = clitest.Payments
+	attendance = clitest.Attendance
 )
-
-// readJSONL decodes and checks every line; it returns the lines and their
-// raw objects.
-func readJSONL(t *testing.T, s string) ([]line, []map[string]json.RawMessage) {
-	t.Helper()
-	var lines []line
-	var raws []map[string]json.RawMessage
-	if s == "" {
-		return nil, nil
-	}
-	for i, text := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
-		var raw map[string]json.RawMessage
-		if err := json.Unmarshal([]byte(text), &raw); err != nil {
-			t.Fatalf("line %d: %v: %s", i+1, err, text)
-		}
-		if !slices.Equal(slices.Sorted(maps.Keys(raw)), slices.Sorted(slices.Values(contractKeys))) {
-			t.Fatalf("line %d has keys %q, want %q", i+1, slices.Sorted(maps.Keys(raw)), contractKeys)
-		}
-		dec := json.NewDecoder(strings.NewReader(text))
-		dec.DisallowUnknownFields()
-		var l line
-		if err := dec.Decode(&l); err != nil {
-			t.Fatalf("line %d: %v: %s", i+1, err, text)
-		}
-		if !strings.Contains(text, `"created_time":"`+l.CreatedTime.UTC().Format(time.RFC3339)+`"`) {
-			t.Fatalf("line %d: created_time is not RFC 3339 in UTC: %s", i+1, text)
-		}
-		if l.Answers == nil {
-			t.Fatalf("line %d: answers is not an object: %s", i+1, text)
-		}
-		if (l.Customer == nil) != (l.Payments == nil) || (l.Customer == nil) != (l.Attendance == nil) {
-			t.Fatalf("line %d: customer, payments and attendance must be null together: %s", i+1, text)
-		}
-		if c := l.Customer; c != nil {
-			if c.ID <= 0 || c.Name == "" || (c.MatchedBy != "email" && c.MatchedBy != "phone") {
-				t.Fatalf("line %d: bad customer %+v", i+1, *c)
-			}
-			if !totalRE.MatchString(l.Payments.Total) {
-				t.Fatalf("line %d: payments.total %q is not a decimal string with two places", i+1, l.Payments.Total)
-			}
-			for _, d := range []*string{l.Payments.FirstDate, l.Payments.LastDate, l.Attendance.LastDate} {
-				if d != nil && !dayRE.MatchString(*d) {
-					t.Fatalf("line %d: date %q is not YYYY-MM-DD", i+1, *d)
-				}
-			}
-		}
-		lines = append(lines, l)
-		raws = append(raws, raw)
-	}
-	return lines, raws
-}
 
 // history is a customer's payments and attendance, from the demo data, as
 // the fake AlfaCRM serves them to its one branch (the demo's first): a
@@ -227,7 +122,7 @@ func TestJSONLCoversEveryLeadWithItsCustomer(t *testing.T) {
 	clitest.ClearEnv(t, &now)
 	d := demoData()
 	stdout, stderr := clitest.Run(t, run)
-	lines, raws := readJSONL(t, stdout)
+	lines, raws := clitest.ReadEnriched(t, stdout)
 	if len(lines) != len(d.Leads) {
 		t.Fatalf("%d lines, want all %d demo leads", len(lines), len(d.Leads))
 	}
@@ -418,7 +313,7 @@ func TestStrategiesAgree(t *testing.T) {
 	if perLead != bulk {
 		t.Fatalf("strategies disagree:\nper-lead:\n%s\nbulk:\n%s", perLead, bulk)
 	}
-	lines, _ := readJSONL(t, bulk)
+	lines, _ := clitest.ReadEnriched(t, bulk)
 	matched := 0
 	for _, l := range lines {
 		if l.Customer != nil {
@@ -443,7 +338,7 @@ func TestOneFormToFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines, _ := readJSONL(t, string(b))
+	lines, _ := clitest.ReadEnriched(t, string(b))
 	want := demoLeadsIn(d, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), form)
 	if len(lines) != len(want) || len(want) == 0 {
 		t.Fatalf("%d lines, want the %d leads of form %s since 2026-02-01", len(lines), len(want), form)

@@ -42,30 +42,8 @@ func readCSV(t *testing.T, s string) (header []string, rows []map[string]string)
 	return header, rows
 }
 
-// record mirrors the JSONL contract; decoding rejects unknown keys.
-type record struct {
-	ID           string    `json:"id"`
-	CreatedTime  time.Time `json:"created_time"`
-	FormID       string    `json:"form_id"`
-	CampaignID   string    `json:"campaign_id"`
-	CampaignName string    `json:"campaign_name"`
-	AdSetID      string    `json:"adset_id"`
-	AdSetName    string    `json:"adset_name"`
-	AdID         string    `json:"ad_id"`
-	AdName       string    `json:"ad_name"`
-	IsOrganic    bool      `json:"is_organic"`
-	Platform     string    `json:"platform"`
-	Contact      struct {
-		FullName string `json:"full_name"`
-		Email    string `json:"email"`
-		Phone    string `json:"phone"`
-		Country  string `json:"country"`
-	} `json:"contact"`
-	Answers map[string]string `json:"answers"`
-}
-
-var contractKeys = []string{"id", "created_time", "form_id", "campaign_id", "campaign_name", "adset_id", "adset_name",
-	"ad_id", "ad_name", "is_organic", "platform", "contact", "answers"}
+// record mirrors the JSONL contract.
+type record = clitest.Record
 
 func readJSONL(t *testing.T, s string) []record {
 	t.Helper()
@@ -81,7 +59,7 @@ func readJSONL(t *testing.T, s string) []record {
 		if err := json.Unmarshal([]byte(line), &keys); err != nil {
 			t.Fatalf("line %d: %v", i+1, err)
 		}
-		for _, k := range contractKeys {
+		for _, k := range clitest.RecordKeys {
 			if _, ok := keys[k]; !ok {
 				t.Fatalf("line %d lacks %q: %s", i+1, k, line)
 			}

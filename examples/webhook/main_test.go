@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"io"
@@ -132,76 +131,14 @@ func (r *running) stop(t *testing.T) error {
 	}
 }
 
-// line mirrors the JSONL contract of enrich-leads; decoding rejects
-// unknown keys.
-type line struct {
-	ID           string            `json:"id"`
-	CreatedTime  time.Time         `json:"created_time"`
-	FormID       string            `json:"form_id"`
-	CampaignID   string            `json:"campaign_id"`
-	CampaignName string            `json:"campaign_name"`
-	AdSetID      string            `json:"adset_id"`
-	AdSetName    string            `json:"adset_name"`
-	AdID         string            `json:"ad_id"`
-	AdName       string            `json:"ad_name"`
-	IsOrganic    bool              `json:"is_organic"`
-	Platform     string            `json:"platform"`
-	Contact      contactJSON       `json:"contact"`
-	Answers      map[string]string `json:"answers"`
-	Customer     *struct {
-		ID          int     `json:"id"`
-		Name        string  `json:"name"`
-		IsStudy     bool    `json:"is_study"`
-		StudyStatus *string `json:"study_status"`
-		LeadStatus  *string `json:"lead_status"`
-		MatchedBy   string  `json:"matched_by"`
-		Ambiguous   bool    `json:"ambiguous"`
-	} `json:"customer"`
-	Payments *struct {
-		Count     int     `json:"count"`
-		Total     string  `json:"total"`
-		FirstDate *string `json:"first_date"`
-		LastDate  *string `json:"last_date"`
-	} `json:"payments"`
-	Attendance *struct {
-		Attended int     `json:"attended"`
-		Missed   int     `json:"missed"`
-		LastDate *string `json:"last_date"`
-	} `json:"attendance"`
-}
+// line mirrors the JSONL contract of enrich-leads.
+type line = clitest.Enriched
 
-type contactJSON struct {
-	FullName string `json:"full_name"`
-	Email    string `json:"email"`
-	Phone    string `json:"phone"`
-	Country  string `json:"country"`
-}
-
-// contractKeys are the keys of every line.
-var contractKeys = []string{"id", "created_time", "form_id", "campaign_id", "campaign_name", "adset_id", "adset_name",
-	"ad_id", "ad_name", "is_organic", "platform", "contact", "answers", "customer", "payments", "attendance"}
-
+// readLines decodes and checks every line (see clitest.ReadEnriched).
 func readLines(t *testing.T, s string) []line {
 	t.Helper()
-	var out []line
-	for i, text := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
-		if text == "" {
-			continue
-		}
-		dec := json.NewDecoder(strings.NewReader(text))
-		dec.DisallowUnknownFields()
-		var l line
-		require.NoError(t, dec.Decode(&l), "line %d: %s", i+1, text)
-		var raw map[string]json.RawMessage
-		require.NoError(t, json.Unmarshal([]byte(text), &raw))
-		for _, k := range contractKeys {
-			require.Contains(t, raw, k, "line %d", i+1)
-		}
-		require.Len(t, raw, len(contractKeys), "line %d", i+1)
-		require.Equal(t, l.Customer == nil, l.Payments == nil, "payments are null exactly when customer is")
-		out = append(out, l)
-	}
-	return out
+	lines, _ := clitest.ReadEnriched(t, s)
+	return lines
 }
 
 func ids(lines []line) []string {
