@@ -23,16 +23,7 @@ var ref = clitest.Ref
 func lookup(t *testing.T, args ...string) ([]Card, string) {
 	t.Helper()
 	stdout, _ := clitest.Run(t, run, args...)
-	dec := json.NewDecoder(strings.NewReader(stdout))
-	dec.DisallowUnknownFields()
-	var cards []Card
-	if err := dec.Decode(&cards); err != nil {
-		t.Fatalf("stdout is not a JSON array of cards: %v\n%s", err, stdout)
-	}
-	if cards == nil {
-		t.Fatalf("stdout is %q, want an array", stdout)
-	}
-	return cards, stdout
+	return clitest.DecodeArray[Card](t, stdout), stdout
 }
 
 // localPhone writes an E.164 Ukrainian number as people type it at home:

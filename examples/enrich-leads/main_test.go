@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -374,17 +372,7 @@ func TestBadInput(t *testing.T) {
 			if tc.env[0] != "" {
 				t.Setenv(tc.env[0], tc.env[1])
 			}
-			var stdout, stderr bytes.Buffer
-			err := run(context.Background(), tc.args, &stdout, &stderr)
-			if err == nil || errors.Is(err, flag.ErrHelp) {
-				t.Fatalf("error %v; stdout:\n%s", err, stdout.String())
-			}
-			if !strings.Contains(err.Error()+stderr.String(), tc.want) {
-				t.Errorf("error %q (stderr %q) does not name %q", err, stderr.String(), tc.want)
-			}
-			if stdout.Len() != 0 {
-				t.Errorf("stdout %q on error", stdout.String())
-			}
+			clitest.RunFails(t, run, tc.want, tc.args...)
 		})
 	}
 }

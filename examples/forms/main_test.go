@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -18,16 +17,7 @@ var ref = clitest.Ref
 
 func decode(t *testing.T, s string) []Form {
 	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.DisallowUnknownFields()
-	var out []Form
-	if err := dec.Decode(&out); err != nil {
-		t.Fatalf("not a JSON array of forms: %v\n%s", err, s)
-	}
-	if out == nil {
-		t.Fatalf("%q is not an array", s)
-	}
-	return out
+	return clitest.DecodeArray[Form](t, s)
 }
 
 func TestSandboxJSON(t *testing.T) {

@@ -2,11 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -475,17 +472,7 @@ func TestBadInput(t *testing.T) {
 				t.Setenv(cli.EnvGraphURL, "http://127.0.0.1:1") // never reached
 				tc.want = cli.EnvAdAccountID
 			}
-			var stdout, stderr bytes.Buffer
-			err := run(context.Background(), tc.args, &stdout, &stderr)
-			if err == nil {
-				t.Fatalf("no error; stdout:\n%s", stdout.String())
-			}
-			if errors.Is(err, flag.ErrHelp) || !strings.Contains(err.Error()+stderr.String(), tc.want) {
-				t.Errorf("error %q (stderr %q) does not name %q", err, stderr.String(), tc.want)
-			}
-			if stdout.Len() != 0 {
-				t.Errorf("stdout %q on error", stdout.String())
-			}
+			clitest.RunFails(t, run, tc.want, tc.args...)
 		})
 	}
 }

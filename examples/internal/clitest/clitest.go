@@ -6,6 +6,10 @@ package clitest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,4 +62,38 @@ func Run(t testing.TB, run cli.RunFunc, args ...string) (stdout, stderr string) 
 		t.Fatalf("run %q: %v\nstderr: %s", args, err, errb.String())
 	}
 	return out.String(), errb.String()
+}
+
+// RunFails runs a program's run function with args and checks that it
+// fails (not with flag.ErrHelp), names want in its error or on stderr, and
+// writes nothing to stdout.
+func RunFails(t testing.TB, run cli.RunFunc, want string, args ...string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), args, &stdout, &stderr)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("run %q: error %v; stdout:\n%s", args, err, stdout.String())
+	}
+	if !strings.Contains(err.Error()+stderr.String(), want) {
+		t.Errorf("error %q (stderr %q) does not name %q", err, stderr.String(), want)
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("stdout %q on error", stdout.String())
+	}
+}
+
+// DecodeArray decodes s as one JSON array of T, rejecting unknown keys; a
+// null or malformed array fails the test.
+func DecodeArray[T any](t testing.TB, s string) []T {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	var out []T
+	if err := dec.Decode(&out); err != nil {
+		t.Fatalf("not a JSON array: %v\n%s", err, s)
+	}
+	if out == nil {
+		t.Fatalf("%q is not an array", s)
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package clitest
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -71,3 +72,55 @@ func (f *fakeTB) Fatalf(string, ...any) {
 	f.failed = true
 	panic("fatal")
 }
+
+func TestRunFails(t *testing.T) {
+	fails := func(_ context.Context, _ []string, _, stderr io.Writer) error {
+		fmt.Fprint(stderr, "check LEADKIT_PHONE_REGION")
+		return errors.New("bad input")
+	}
+	RunFails(t, fails, "LEADKIT_PHONE_REGION")
+	RunFails(t, fails, "bad input")
+
+	for name, run := range map[string]cli.RunFunc{
+		"succeeds":      func(context.Context, []string, io.Writer, io.Writer) error { return nil },
+		"help":          func(context.Context, []string, io.Writer, io.Writer) error { return flag.ErrHelp },
+		"wrong message": func(context.Context, []string, io.Writer, io.Writer) error { return errors.New("other") },
+		"writes stdout": func(_ context.Context, _ []string, stdout, _ io.Writer) error {
+			fmt.Fprint(stdout, "partial")
+			return errors.New("bad input")
+		},
+	} {
+		ft := &fakeTB{TB: t}
+		func() {
+			defer func() { _ = recover() }()
+			RunFails(ft, run, "bad input")
+		}()
+		if !ft.failed {
+			t.Errorf("%s: RunFails passed", name)
+		}
+	}
+}
+
+func TestDecodeArray(t *testing.T) {
+	type item struct {
+		N int `json:"n"`
+	}
+	if got := DecodeArray[item](t, `[{"n":1},{"n":2}]`); len(got) != 2 || got[1].N != 2 {
+		t.Errorf("DecodeArray = %+v", got)
+	}
+	if got := DecodeArray[item](t, `[]`); got == nil || len(got) != 0 {
+		t.Errorf("DecodeArray([]) = %#v, want an empty slice", got)
+	}
+	for _, bad := range []string{`null`, `[{"n":1,"x":2}]`, `{"n":1}`, `[{"n":`} {
+		ft := &fakeTB{TB: t}
+		func() {
+			defer func() { _ = recover() }()
+			DecodeArray[item](ft, bad)
+		}()
+		if !ft.failed {
+			t.Errorf("DecodeArray accepted %s", bad)
+		}
+	}
+}
+
+func (f *fakeTB) Errorf(string, ...any) { f.failed = true }
