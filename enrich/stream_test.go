@@ -185,7 +185,9 @@ func TestBreakingOutStopsTheWorkers(t *testing.T) {
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	e := newEnricher(t, m, Config{Strategy: StrategyPerLead, Concurrency: 4})
+	// A slot for every lead: with fewer, later leads could take every slot
+	// before the first lead's worker starts, and wait for it forever.
+	e := newEnricher(t, m, Config{Strategy: StrategyPerLead, Concurrency: len(leads)})
 	n := 0
 	for el, err := range e.Enrich(context.Background(), seqOf(leads)) {
 		require.NoError(t, err)
