@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/ecademy/leadkit/alfacrm"
+	"github.com/ecademy/leadkit/metaleads"
 )
 
 // directory is the whole CRM in memory: cards indexed by normalised
@@ -51,25 +52,15 @@ func (r *run) bulk(ctx context.Context, yield func(EnrichedLead, error) bool) {
 		yield(EnrichedLead{}, err)
 		return
 	}
-	for {
-		it, ok := r.src.pull()
-		if !ok {
-			return
-		}
-		if it.err != nil {
-			yield(EnrichedLead{}, it.err)
-			return
-		}
-		el := EnrichedLead{Lead: it.lead, Contact: r.e.norm.ContactFromLead(it.lead)}
+	r.eachLead(yield, func(lead metaleads.Lead) bool {
+		el := EnrichedLead{Lead: lead, Contact: r.e.norm.ContactFromLead(lead)}
 		m, _ := matchContact(ctx, r.e.m.keyOf(el.Contact), dir.lookup) // in-memory: no error
 		if m.card != nil {
 			el.Customer = r.names.customer(m)
 			el.Payments, el.Attendance = dir.summary(m.card.ID)
 		}
-		if !r.deliver(el, yield) {
-			return
-		}
-	}
+		return r.deliver(el, yield)
+	})
 }
 
 // loadDirectory reads every card (students and leads, active and

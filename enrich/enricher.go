@@ -364,6 +364,25 @@ func (r *run) deliver(el EnrichedLead, yield func(EnrichedLead, error) bool) boo
 	return yield(el, nil)
 }
 
+// eachLead calls f with each lead of the source, in order, until the
+// source ends or f returns false. A source error is yielded and ends the
+// run.
+func (r *run) eachLead(yield func(EnrichedLead, error) bool, f func(metaleads.Lead) bool) {
+	for {
+		it, ok := r.src.pull()
+		if !ok {
+			return
+		}
+		if it.err != nil {
+			yield(EnrichedLead{}, it.err)
+			return
+		}
+		if !f(it.lead) {
+			return
+		}
+	}
+}
+
 // item is one pull from the lead source.
 type item struct {
 	lead metaleads.Lead

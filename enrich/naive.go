@@ -11,24 +11,14 @@ import (
 // deliberately not the matching engine: it trusts the server's search with
 // its defaults and takes the first card it returns.
 func (r *run) naive(ctx context.Context, yield func(EnrichedLead, error) bool) {
-	for {
-		it, ok := r.src.pull()
-		if !ok {
-			return
-		}
-		if it.err != nil {
-			yield(EnrichedLead{}, it.err)
-			return
-		}
-		el, err := r.naiveLead(ctx, it.lead)
+	r.eachLead(yield, func(lead metaleads.Lead) bool {
+		el, err := r.naiveLead(ctx, lead)
 		if err != nil {
-			yield(EnrichedLead{}, &LeadError{LeadID: it.lead.ID, Err: err})
-			return
+			yield(EnrichedLead{}, &LeadError{LeadID: lead.ID, Err: err})
+			return false
 		}
-		if !r.deliver(el, yield) {
-			return
-		}
-	}
+		return r.deliver(el, yield)
+	})
 }
 
 func (r *run) naiveLead(ctx context.Context, lead metaleads.Lead) (EnrichedLead, error) {
