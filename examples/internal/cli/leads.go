@@ -173,6 +173,14 @@ func NewEnricher(crm *CRM, strategy enrich.Strategy, norm *metaleads.Normalizer,
 		PhoneRegion: PhoneRegion(),
 		Normalizer:  norm,
 		OnProgress: func(pr enrich.Progress) {
+			if pr.Phase == enrich.PhaseLoading {
+				// On a terminal the line shows the directory loading; in a
+				// log (n = 0) nothing is printed until leads are enriched.
+				p.Update(0, func() string {
+					return fmt.Sprintf("%s: loading CRM directory: %d cards, %d payments, %d lessons…", name, pr.CardsRead, pr.PaymentsRead, pr.LessonsRead)
+				})
+				return
+			}
 			p.Update(pr.Enriched, func() string {
 				return fmt.Sprintf("%s: %d leads enriched, %d matched…", name, pr.Enriched, pr.Matched)
 			})
